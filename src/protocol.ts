@@ -1,0 +1,54 @@
+/**
+ * The one protocol of OOD Lens. Three unions, each discriminated by `type`:
+ *  - WorkerEvent: one JSON object per line on the stdout of `ood-lens ... --events jsonl`;
+ *  - ToWebview: extension -> webview panel;
+ *  - FromWebview: webview panel -> extension.
+ * Both sides import this file; no other file spells a message kind as a string literal.
+ */
+
+/** Bumped when a WorkerEvent changes shape; every event carries it as `v`. */
+export const WORKER_PROTOCOL_VERSION = 1;
+
+/** One epoch's statistics: a line of history.jsonl and the payload of the `epoch` event. */
+export interface EpochStats {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  testAccuracy: number;
+  /** Mean L2 norm of the raw logits: ID train (a sample), ID test, the OOD probe set. */
+  logitNormTrain: number;
+  logitNormTest: number;
+  logitNormOod: number;
+  /** Name of the OOD probe set the norm above was measured on. */
+  oodProbe: string;
+  lr: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export type JobKind = 'train' | 'evaluate' | 'sweep';
+
+export type WorkerEvent =
+  | { v: number; type: 'started'; job: JobKind; runId: string; runDir: string; backend: string; backendReason: string; totalEpochs?: number; stepsPerEpoch?: number }
+  | { v: number; type: 'progress'; job: JobKind; runId: string; epoch?: number; step: number; totalSteps: number; loss?: number; imagesPerSecond?: number; etaSeconds?: number; message?: string }
+  | { v: number; type: 'epoch'; runId: string; stats: EpochStats }
+  | { v: number; type: 'checkpoint'; runId: string; epoch: number; path: string }
+  | { v: number; type: 'warning'; runId: string; code: string; message: string }
+  | { v: number; type: 'evaluation'; runId: string; checkpoint: string; evaluationId: string; path: string }
+  | { v: number; type: 'finished'; job: JobKind; runId: string; status: 'done' | 'cancelled'; summary?: Record<string, number | string> }
+  | { v: number; type: 'error'; job: JobKind; runId?: string; message: string; userError: boolean };
+
+export type WorkerEventType = WorkerEvent['type'];
+
+/** Parses one stdout line; returns undefined for lines that are not events of this protocol. */
+export function parseWorkerEvent(line: string): WorkerEvent | undefined {
+  const trimmed = line.trim();
+  if (!trimmed.startsWith('{')) return undefined;
+  try {
+    const obj = JSON.parse(trimmed) as { v?: unknown; type?: unknown };
+    if (typeof obj.v !== 'number' || typeof obj.type !== 'string') return undefined;
+    return obj as WorkerEvent;
+  } catch {
+    return undefined;
+  }
+}
