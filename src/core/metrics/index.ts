@@ -1,0 +1,11 @@
+export { checkScores, type Numbers } from './scoreInputs';
+export { thresholdCurve, idPositiveCurve, type ThresholdCurve } from './thresholdCurve';
+export { fpr95, fprAtTpr, fprAtTprOfCurve, type FprRule } from './fpr95';
+export { auroc, aurocOfCurve } from './auroc';
+export { auprIn, auprOut, averagePrecisionOfCurve } from './aupr';
+export { detectionMetrics, type DetectionMetrics } from './detection';
+export { accuracy, correctness } from './accuracy';
+export { ece, reliabilityBins, calibrationBin, DEFAULT_ECE_BINS, type ReliabilityBin } from './ece';
+export { softmaxWithTemperature, maxSoftmax, argmaxRows, logSumExpRow, rowCount } from './softmax';
+export { fitTemperature, temperatureNll, type TemperatureSearch } from './temperature';
+export { histogram, sharedRange, type Histogram, type HistogramOptions } from './histogram';
