@@ -1,0 +1,50 @@
+import { isUserInputError } from '../core/errors';
+import { WORKER_PROTOCOL_VERSION } from '../protocol';
+import { runsCommand } from './commands/runs';
+import { trainCommand } from './commands/train';
+
+const USAGE = `ood-lens: train classifiers with LogitNorm and evaluate OOD detection
+
+commands:
+  train      train (or --resume) a run; ood-lens train --help
+  runs       list runs and their status
+  help       this text
+
+Errors you can fix print one line and exit 2; --events jsonl writes JSON events on stdout.`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  train: trainCommand,
+  runs: runsCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(USAGE + '\n');
+    return command === undefined ? 2 : 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    process.stderr.write(`ood-lens: unknown command '${command}': expected one of ${Object.keys(COMMANDS).join(', ')}\n`);
+    return 2;
+  }
+  return run(rest);
+}
+
+const jsonEvents = process.argv.includes('--events');
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    const userError = isUserInputError(e);
+    const message = e instanceof Error ? e.message : String(e);
+    if (jsonEvents) {
+      const runId = (e as { runId?: string }).runId;
+      process.stdout.write(JSON.stringify({ v: WORKER_PROTOCOL_VERSION, type: 'error', job: process.argv[2] ?? 'train', runId, message, userError }) + '\n');
+    }
+    if (userError) process.stderr.write(`ood-lens: ${message}\n`);
+    else process.stderr.write(`ood-lens: internal error: ${e instanceof Error && e.stack ? e.stack : message}\n`);
+    process.exitCode = userError ? 2 : 1;
+  },
+);

@@ -1,0 +1,94 @@
+import { UserInputError } from '../errors';
+import { DEFAULT_LAMBDA, DEFAULT_TAU, getLoss } from '../losses';
+
+/** Everything that defines a training run; stored in run.json, so a run can be resumed or redone. */
+export interface TrainConfig {
+  dataset: string;
+  arch: string;
+  loss: string;
+  /** LogitNorm's temperature (used when loss = logitnorm). */
+  tau: number;
+  /** LogitPenalty's weight (used when loss = logitpenalty). */
+  lambda: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+  /** constant | cosine | step:80,140 */
+  schedule: string;
+  /** Dropout rate for the architectures that have dropout (WRN). */
+  dropout: number;
+  seed: number;
+  /** Train and test on the first N images of each split (after a seeded shuffle). */
+  limit?: number;
+  /** Random crop with padding and horizontal flip where the data set calls for it. */
+  augment: boolean;
+  /** The OOD set whose mean logit norm is recorded every epoch (the paper's Figure 1). */
+  oodProbe: string;
+  /** Images of ID train, ID test and the OOD probe used for the per-epoch logit norms. */
+  probeSize: number;
+  /** Fraction of the training split held out for validation (temperature scaling, tau choice). */
+  valFraction: number;
+  /** Backend asked for (auto | tensorflow-gpu | tensorflow | wasm | cpu). */
+  backend: string;
+  /** Save a checkpoint every N epochs (the last epoch always). */
+  checkpointEvery: number;
+  dataDir?: string;
+}
+
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  dataset: 'mnist',
+  arch: 'lenet',
+  loss: 'logitnorm',
+  tau: DEFAULT_TAU,
+  lambda: DEFAULT_LAMBDA,
+  epochs: 5,
+  batchSize: 128,
+  lr: 0.1,
+  momentum: 0.9,
+  nesterov: false,
+  weightDecay: 5e-4,
+  schedule: 'step:80,140',
+  dropout: 0.3,
+  seed: 1,
+  augment: true,
+  oodProbe: 'gaussian',
+  probeSize: 1000,
+  valFraction: 0.1,
+  backend: 'auto',
+  checkpointEvery: 1,
+};
+
+/** Checks the numbers of a config; names (dataset, arch, probe) are checked where they load. */
+export function validateTrainConfig(c: TrainConfig): TrainConfig {
+  getLoss(c.loss);
+  const positiveInt = (name: keyof TrainConfig, v: number) => {
+    if (!Number.isInteger(v) || v < 1) throw new UserInputError(`--${name} must be a whole number >= 1, got ${v}`, String(v), 'an integer >= 1');
+  };
+  positiveInt('epochs', c.epochs);
+  positiveInt('batchSize', c.batchSize);
+  positiveInt('probeSize', c.probeSize);
+  positiveInt('checkpointEvery', c.checkpointEvery);
+  if (c.limit !== undefined) positiveInt('limit', c.limit);
+  const inRange = (name: string, v: number, lo: number, hi: number) => {
+    if (!(v >= lo && v <= hi)) throw new UserInputError(`--${name} must be in [${lo}, ${hi}], got ${v}`, String(v), `a number in [${lo}, ${hi}]`);
+  };
+  inRange('lr', c.lr, 0, 100);
+  inRange('momentum', c.momentum, 0, 0.9999);
+  inRange('weight-decay', c.weightDecay, 0, 1);
+  inRange('dropout', c.dropout, 0, 0.95);
+  inRange('val-fraction', c.valFraction, 0, 0.5);
+  if (!(c.tau > 0)) throw new UserInputError(`--tau must be > 0, got ${c.tau}`, String(c.tau), 'a number > 0');
+  inRange('lambda', c.lambda, 0, 1e6);
+  if (!Number.isInteger(c.seed)) throw new UserInputError(`--seed must be an integer, got ${c.seed}`, String(c.seed), 'an integer');
+  return c;
+}
+
+/** A short readable name for run ids and tables: "mnist-lenet-logitnorm-t0.04-s1". */
+export function describeConfig(c: TrainConfig): string {
+  const param = c.loss === 'logitnorm' ? `-t${c.tau}` : c.loss === 'logitpenalty' ? `-l${c.lambda}` : '';
+  const dataset = c.dataset.replace(/^.*[\\/]/, '');
+  return `${dataset}-${c.arch}-${c.loss}${param}-s${c.seed}`;
+}

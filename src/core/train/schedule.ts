@@ -1,0 +1,31 @@
+import { UserInputError } from '../errors';
+
+/** A learning-rate schedule: the rate for a (0-based) epoch and step within it. */
+export type Schedule = (epoch: number, stepInEpoch: number, stepsPerEpoch: number) => number;
+
+/**
+ * Parses `constant`, `step:80,140` (x0.1 at each listed epoch, 1-based as the paper states it:
+ * epochs 81.. run at lr/10), `step:80,140@0.2` (another factor) and `cosine` (per step, to 0 at
+ * the last epoch).
+ */
+export function parseSchedule(spec: string, baseLr: number, totalEpochs: number): Schedule {
+  if (spec === 'constant') return () => baseLr;
+  if (spec === 'cosine') {
+    return (epoch, step, stepsPerEpoch) => {
+      const t = (epoch + step / Math.max(1, stepsPerEpoch)) / Math.max(1, totalEpochs);
+      return 0.5 * baseLr * (1 + Math.cos(Math.PI * Math.min(1, t)));
+    };
+  }
+  const m = /^step:([0-9,\s]+)(?:@([0-9.eE-]+))?$/.exec(spec);
+  if (m) {
+    const milestones = m[1].split(',').map((s) => Number(s.trim())).filter((n) => Number.isFinite(n));
+    const factor = m[2] === undefined ? 0.1 : Number(m[2]);
+    if (milestones.length === 0 || !(factor > 0)) throw badSchedule(spec);
+    return (epoch) => baseLr * Math.pow(factor, milestones.filter((e) => epoch >= e).length);
+  }
+  throw badSchedule(spec);
+}
+
+function badSchedule(spec: string): UserInputError {
+  return new UserInputError(`unknown schedule '${spec}': expected constant, cosine, or step:E1,E2[@factor] (e.g. step:80,140)`, spec, 'constant | cosine | step:80,140');
+}

@@ -1,0 +1,254 @@
+import * as tf from '@tensorflow/tfjs';
+import type { EpochStats, WorkerEvent } from '../../protocol';
+import { UserInputError } from '../errors';
+import { createRng, deriveSeed, shuffledIndices } from '../data/rng';
+import { labelsTensor, limitSet, loadDataset, loadOodSet, splitValidation, toTensor } from '../data';
+import type { DataOptions, ImageSet, LabeledDataset } from '../data/types';
+import { getLoss } from '../losses';
+import { buildModel } from '../models/registry';
+import { setDropoutStep } from '../models/seededDropout';
+import { loadModelFromDir, modelToFiles, readTensorFiles, tensorsToFiles } from '../runs/checkpoint';
+import type { Run } from '../runs/runStore';
+import type { TrainConfig } from './config';
+import { firstIndices, forward, summariseLogits } from './forward';
+import { parseSchedule } from './schedule';
+import { Sgd } from './sgd';
+
+/** A worker event before the protocol version is stamped on it. */
+export type EventBody = WorkerEvent extends infer E ? (E extends WorkerEvent ? Omit<E, 'v'> : never) : never;
+
+export interface TrainHooks {
+  onEvent?(event: EventBody): void;
+  /** Asked between batches; true stops the run, marked cancelled, at the last complete epoch. */
+  shouldStop?(): boolean;
+  log?(message: string): void;
+}
+
+export interface TrainContext {
+  cacheDir?: string;
+  backend: { name: string; reason: string };
+  hooks?: TrainHooks;
+}
+
+/** Thrown when the loss stops being a finite number; the run is marked failed. */
+export class TrainingDivergedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrainingDivergedError';
+  }
+}
+
+/** The mean logit norm the warning below fires at, and its growth over the first epoch's. */
+export const RUNAWAY_NORM = 100;
+export const RUNAWAY_GROWTH = 10;
+
+export interface PreparedData {
+  dataset: LabeledDataset;
+  train: ImageSet;
+  validation: ImageSet;
+  test: ImageSet;
+  probe: ImageSet;
+}
+
+/** Loads the ID data, holds out the validation split, and makes the OOD probe set. */
+export async function prepareData(config: TrainConfig, opts: { cacheDir?: string; log?: (m: string) => void }): Promise<PreparedData> {
+  const dataOptions: DataOptions = { dataDir: config.dataDir, cacheDir: opts.cacheDir, seed: config.seed, log: opts.log };
+  const dataset = await loadDataset(config.dataset, dataOptions);
+  const split = splitValidation(dataset.train, config.valFraction, deriveSeed(config.seed, 'validation'));
+  const train = config.limit ? limitSet(split.train, config.limit, deriveSeed(config.seed, 'limit-train')) : split.train;
+  const test = config.limit ? limitSet(dataset.test, config.limit, deriveSeed(config.seed, 'limit-test')) : dataset.test;
+  const shape: [number, number, number] = [dataset.train.height, dataset.train.width, dataset.train.channels];
+  const probe = await loadOodSet(config.oodProbe, { ...dataOptions, shape, count: config.probeSize, seed: deriveSeed(config.seed, 'ood-probe') });
+  return { dataset, train, validation: split.val, test, probe };
+}
+
+/**
+ * Trains (or resumes) a run: one history line, one checkpoint and one `epoch` event per epoch.
+ * Returns 'done' or 'cancelled'; throws TrainingDivergedError on a non-finite loss (the last good
+ * checkpoint stays on disk) and UserInputError for bad input.
+ */
+export async function train(run: Run<TrainConfig>, context: TrainContext): Promise<'done' | 'cancelled'> {
+  const config = run.record.config;
+  const hooks = context.hooks ?? {};
+  const emit = (e: EventBody) => hooks.onEvent?.(e);
+  const log = (m: string) => hooks.log?.(m);
+  const lossEntry = getLoss(config.loss);
+
+  const data = await prepareData(config, { cacheDir: context.cacheDir, log });
+  const { dataset, train: trainSet, test: testSet, probe } = data;
+  const norm = dataset.normalization;
+  const augmentation = config.augment ? dataset.augmentation : { cropPadding: 0, horizontalFlip: false };
+  const stepsPerEpoch = Math.ceil(trainSet.count / config.batchSize);
+  const schedule = parseSchedule(config.schedule, config.lr, config.epochs);
+
+  // Model and optimizer: fresh, or from the last checkpoint (resume).
+  const sgd = new Sgd({ momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay });
+  const resumeFrom = run.latestCheckpoint();
+  let model: tf.LayersModel;
+  let startEpoch = 0;
+  if (resumeFrom) {
+    model = await loadModelFromDir(resumeFrom.dir);
+    startEpoch = resumeFrom.epoch;
+    run.truncateHistory(startEpoch);
+    log(`resuming ${run.id} after epoch ${startEpoch} (${resumeFrom.dir})`);
+  } else {
+    model = buildModel({
+      arch: config.arch,
+      inputShape: [trainSet.height, trainSet.width, trainSet.channels],
+      numClasses: dataset.numClasses,
+      dropout: config.dropout,
+      seed: config.seed,
+    });
+    run.truncateHistory(0);
+  }
+  const expectedShape = [trainSet.height, trainSet.width, trainSet.channels];
+  const modelShape = (model.inputs[0].shape ?? []).slice(1);
+  if (modelShape.join('x') !== expectedShape.join('x')) {
+    throw new UserInputError(`checkpoint ${resumeFrom?.dir} takes ${modelShape.join('x')} images, ${config.dataset} has ${expectedShape.join('x')}`, config.dataset, modelShape.join('x'));
+  }
+  const variables = trainableVariables(model);
+  if (resumeFrom) {
+    const state = readTensorFiles(resumeFrom.dir);
+    if (state) sgd.restore(variables, state.buffers);
+    else log(`warning: ${resumeFrom.dir} has no optimizer state; momentum restarts from zero`);
+  }
+
+  run.update({ status: 'running', backend: context.backend, pid: process.pid, error: undefined });
+  emit({
+    type: 'started',
+    job: 'train',
+    runId: run.id,
+    runDir: run.dir,
+    backend: context.backend.name,
+    backendReason: context.backend.reason,
+    totalEpochs: config.epochs,
+    stepsPerEpoch,
+  });
+
+  const trainProbe = firstIndices(trainSet.count, config.probeSize);
+  const testAll = firstIndices(testSet.count);
+  const probeAll = firstIndices(probe.count);
+  const history = run.history();
+  let firstNorm = history.length ? history[0].logitNormTest : undefined;
+  let warnedRunaway = run.record.warnings.some((w) => w.startsWith('logit-norm-runaway'));
+  let best = run.record.bestTestAccuracy ?? 0;
+
+  try {
+    for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
+      const rng = createRng(deriveSeed(config.seed, `epoch-${epoch}`));
+      const order = shuffledIndices(trainSet.count, rng);
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      const started = Date.now();
+      let lastReport = 0;
+      let lr = config.lr;
+      for (let step = 0; step < stepsPerEpoch; step++) {
+        if (hooks.shouldStop?.()) {
+          log(`cancelled during epoch ${epoch + 1}; the run keeps its ${epoch} complete epoch(s) and can be resumed`);
+          return finish('cancelled');
+        }
+        const batch = order.subarray(step * config.batchSize, Math.min(trainSet.count, (step + 1) * config.batchSize));
+        lr = schedule(epoch, step, stepsPerEpoch);
+        setDropoutStep(epoch * stepsPerEpoch + step);
+        const x = toTensor(trainSet, batch, norm, { aug: augmentation, rng });
+        const y = labelsTensor(trainSet, batch);
+        let batchCorrect: tf.Scalar | undefined;
+        const { value, grads } = tf.variableGrads(() => {
+          const { logits } = forward(model, x, true);
+          batchCorrect = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')) as tf.Scalar);
+          return lossEntry.fn(logits, y, { tau: config.tau, lambda: config.lambda });
+        }, variables);
+        const lossValue = (await value.data())[0];
+        if (!Number.isFinite(lossValue)) {
+          tf.dispose([x, y, value, batchCorrect, grads]);
+          throw new TrainingDivergedError(
+            `the ${config.loss} loss became ${lossValue} at epoch ${epoch + 1}, step ${step + 1} (lr ${lr}); ` +
+              `the last good checkpoint is kept. Try a lower --lr, or an architecture with batch norm`,
+          );
+        }
+        sgd.step(variables, grads, lr);
+        correct += batchCorrect ? (await batchCorrect.data())[0] : 0;
+        tf.dispose([x, y, value, batchCorrect, grads]);
+        lossSum += lossValue * batch.length;
+        seen += batch.length;
+        const now = Date.now();
+        if (now - lastReport > 500 || step === stepsPerEpoch - 1) {
+          lastReport = now;
+          const ips = seen / Math.max(1e-3, (now - started) / 1000);
+          const remainingImages = (config.epochs - epoch - 1) * trainSet.count + (trainSet.count - seen);
+          emit({ type: 'progress', job: 'train', runId: run.id, epoch: epoch + 1, step: step + 1, totalSteps: stepsPerEpoch, loss: lossSum / seen, imagesPerSecond: ips, etaSeconds: remainingImages / ips });
+        }
+      }
+      const trainSeconds = (Date.now() - started) / 1000;
+
+      // Per-epoch statistics: accuracy and the mean raw logit norm on ID train/test and the probe.
+      const trainSummary = await summariseLogits(model, trainSet, trainProbe, norm);
+      const testSummary = await summariseLogits(model, testSet, testAll, norm);
+      const probeSummary = await summariseLogits(model, probe, probeAll, norm);
+      const stats: EpochStats = {
+        epoch: epoch + 1,
+        trainLoss: lossSum / seen,
+        trainAccuracy: correct / seen,
+        testAccuracy: testSummary.accuracy,
+        logitNormTrain: trainSummary.meanLogitNorm,
+        logitNormTest: testSummary.meanLogitNorm,
+        logitNormOod: probeSummary.meanLogitNorm,
+        oodProbe: config.oodProbe,
+        lr,
+        seconds: (Date.now() - started) / 1000,
+        imagesPerSecond: seen / trainSeconds,
+      };
+
+      // Checkpoint first, then the history line, then run.json: a kill between them leaves a
+      // checkpoint without its line, which resume rewrites, never a line without a checkpoint.
+      const isLast = epoch + 1 === config.epochs;
+      if (isLast || (epoch + 1) % config.checkpointEvery === 0) {
+        const files = { ...(await modelToFiles(model)), ...tensorsToFiles(sgd.state(variables), { epoch: epoch + 1 }) };
+        const ref = run.saveCheckpoint(epoch + 1, files);
+        emit({ type: 'checkpoint', runId: run.id, epoch: epoch + 1, path: ref.dir });
+      }
+      run.appendHistory(stats);
+      best = Math.max(best, stats.testAccuracy);
+      run.update({ epochsDone: epoch + 1, bestTestAccuracy: best });
+      emit({ type: 'epoch', runId: run.id, stats });
+
+      firstNorm ??= stats.logitNormTest;
+      if (!warnedRunaway && runaway(stats.logitNormTest, firstNorm)) {
+        warnedRunaway = true;
+        const message =
+          `logit-norm-runaway: the mean logit norm of ID test data is ${stats.logitNormTest.toPrecision(4)} at epoch ${stats.epoch} ` +
+          `(${firstNorm.toPrecision(4)} after epoch 1) and test accuracy is ${(stats.testAccuracy * 100).toFixed(2)}%. ` +
+          (config.loss === 'logitnorm'
+            ? 'The LogitNorm loss does not see the scale of the logits, so nothing stops it growing; on networks without batch norm at a high learning rate it runs away. '
+            : 'The logits are growing without bound. ') +
+          'Try a lower --lr (e.g. 0.01), an architecture with batch norm (--arch cnn), or --loss logitpenalty.';
+        run.update({ warnings: [...run.record.warnings, message] });
+        emit({ type: 'warning', runId: run.id, code: 'logit-norm-runaway', message });
+        log(`warning: ${message}`);
+      }
+    }
+    return finish('done');
+  } finally {
+    sgd.dispose();
+    model.dispose();
+  }
+
+  function finish(status: 'done' | 'cancelled'): 'done' | 'cancelled' {
+    run.update({ status, pid: undefined });
+    emit({ type: 'finished', job: 'train', runId: run.id, status, summary: { epochs: run.record.epochsDone, bestTestAccuracy: run.record.bestTestAccuracy ?? NaN } });
+    return status;
+  }
+}
+
+/** The variables SGD updates, in the model's order of trainable weights. */
+export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
+  // LayerVariable keeps its tf.Variable in `val`, which the public typings do not expose.
+  return model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+}
+
+/** The norm is large in absolute terms and has grown tenfold since the first epoch. */
+export function runaway(norm: number, firstEpochNorm: number): boolean {
+  if (!Number.isFinite(norm)) return true;
+  return norm >= RUNAWAY_NORM && norm >= RUNAWAY_GROWTH * firstEpochNorm;
+}
