@@ -1,0 +1,12 @@
+export type { Scorer, ScorerFactory, ScorerOptions, ScorerOptionName, IdTrainingData, LabeledBatch } from './types';
+export { SCORERS, getScorer, createScorer } from './registry';
+export { idTrainingDataFromImageSet, idTrainingDataFromTensor, type IdSampleOptions } from './idTrainingData';
+export { forwardLogitsAndFeatures, logitsLayerWeights, collectFeatures, type FeatureSample } from './forward';
+export { createMsp } from './msp';
+export { createMaxLogit } from './maxLogit';
+export { createEnergy, energyOfLogits } from './energy';
+export { createOdin, odinPerturbation, ODIN_TEMPERATURE, ODIN_EPSILON, type OdinSettings } from './odin';
+export { createGradNorm, gradNormOfOutputs } from './gradNorm';
+export { createReact, percentile } from './react';
+export { createKnn } from './knn';
+export { createMahalanobis, fitSharedGaussian, type GaussianFit } from './mahalanobis';
