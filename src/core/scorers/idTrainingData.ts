@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { UserInputError } from '../errors';
+import { toTensor } from '../data/batches';
 import type { ImageSet, Normalization } from '../data/types';
 import type { IdTrainingData, LabeledBatch } from './types';
 
@@ -22,8 +23,8 @@ function sampleIndices(count: number, limit: number | undefined): Int32Array {
 
 /**
  * ID training data from an ImageSet of raw bytes, normalised per batch as the model saw it in
- * training: x = (byte / 255 - mean[c]) / std[c]. Each batch tensor is made when asked for and
- * disposed when the consumer moves on.
+ * training (data/batches `toTensor`: x = (byte / 255 - mean[c]) / std[c]), without augmentation.
+ * Each batch tensor is made when asked for and disposed when the consumer moves on.
  */
 export function idTrainingDataFromImageSet(
   set: ImageSet,
@@ -31,7 +32,7 @@ export function idTrainingDataFromImageSet(
   numClasses: number,
   options: IdSampleOptions = {},
 ): IdTrainingData {
-  const { height, width, channels } = set;
+  const { channels } = set;
   const { mean, std } = normalization;
   if (mean.length !== channels || std.length !== channels || std.some((s) => !(s > 0))) {
     throw new UserInputError(
@@ -42,25 +43,18 @@ export function idTrainingDataFromImageSet(
   }
   const batchSize = options.batchSize ?? 256;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserInputError(`batch size ${batchSize} is invalid: expected an integer >= 1`, String(batchSize), '>= 1');
+  if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit >= 1)) {
+    throw new UserInputError(`sample limit ${options.limit} is invalid: expected an integer >= 1`, String(options.limit), 'an integer >= 1');
+  }
   const indices = sampleIndices(set.count, options.limit);
-  const pixels = height * width * channels;
   return {
     numClasses,
     count: indices.length,
     *batches(): Generator<LabeledBatch> {
       for (let start = 0; start < indices.length; start += batchSize) {
-        const rows = Math.min(batchSize, indices.length - start);
-        const values = new Float32Array(rows * pixels);
-        const labels = new Int32Array(rows);
-        for (let r = 0; r < rows; r++) {
-          const source = indices[start + r] * pixels;
-          labels[r] = set.labels[indices[start + r]];
-          for (let p = 0; p < pixels; p++) {
-            const c = p % channels;
-            values[r * pixels + p] = (set.images[source + p] / 255 - mean[c]) / std[c];
-          }
-        }
-        const images = tf.tensor4d(values, [rows, height, width, channels]);
+        const batchIndices = indices.subarray(start, Math.min(start + batchSize, indices.length));
+        const labels = Int32Array.from(batchIndices, (i) => set.labels[i]);
+        const images = toTensor(set, batchIndices, normalization);
         try {
           yield { images, labels };
         } finally {
