@@ -15,7 +15,8 @@ const nodeBundles = [
 
 /** Browser bundles for the webviews: Chart.js and vscode-elements are bundled in. */
 const browserBundles = [
-  // filled in by the webview work: ['webview/main.ts', 'dist/webview/main.js']
+  // The run dashboard; its CSS import becomes dist/webview/main.css beside it.
+  ['webview/main.ts', 'dist/webview/main.js', { minify: true }],
 ];
 
 const common = { bundle: true, sourcemap: true, logLevel: 'warning' };

@@ -1,8 +1,8 @@
 /**
  * The one protocol of OOD Lens. Three unions, each discriminated by `type`:
  *  - WorkerEvent: one JSON object per line on the stdout of `ood-lens ... --events jsonl`;
- *  - ToWebview: extension -> webview panel;
- *  - FromWebview: webview panel -> extension.
+ *  - ExtensionToWebview: extension -> webview panel;
+ *  - WebviewToExtension: webview panel -> extension.
  * Both sides import this file; no other file spells a message kind as a string literal.
  */
 
@@ -52,3 +52,48 @@ export function parseWorkerEvent(line: string): WorkerEvent | undefined {
     return undefined;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Extension <-> webview. The webview posts `ready` once it can draw; the extension answers with
+// the whole state (`dashboardState`), and later with whole states again when the run changes.
+
+/** One line of the logit-norm chart: a label and one value per epoch (null where it is missing). */
+export interface ChartSeries {
+  label: string;
+  /** A colour role the webview maps to a VS Code theme variable, never a literal colour. */
+  colorRole: 'train' | 'test' | 'ood' | 'accuracy';
+  values: Array<number | null>;
+}
+
+/** Everything the dashboard panel shows; sent whole, so the webview keeps no state of its own. */
+export interface DashboardState {
+  /** Run id, or undefined for the built-in sample shown before any run exists. */
+  runId?: string;
+  title: string;
+  /** Says where the numbers come from ("history.jsonl of run x", "sample data, not a run"). */
+  source: string;
+  isSample: boolean;
+  status?: string;
+  /** Short key/value facts about the run (dataset, architecture, loss, tau, ...). */
+  facts: Array<{ key: string; value: string }>;
+  epochs: number[];
+  logitNorm: ChartSeries[];
+}
+
+/** What a panel stores with `setState` so its serializer can read the same run from disk again. */
+export interface DashboardViewState {
+  /** Absolute path of the run folder, or undefined for the sample. */
+  runDir?: string;
+}
+
+export type ExtensionToWebview =
+  | { type: 'dashboardState'; state: DashboardState; viewState: DashboardViewState }
+  | { type: 'error'; message: string };
+
+export type WebviewToExtension =
+  | { type: 'ready' }
+  | { type: 'chartRendered'; paintedPixels: number }
+  | { type: 'openRunFolder' };
+
+export type ExtensionToWebviewType = ExtensionToWebview['type'];
+export type WebviewToExtensionType = WebviewToExtension['type'];

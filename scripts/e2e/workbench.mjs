@@ -1,0 +1,128 @@
+// Drives the VS Code web workbench that code-server serves, with playwright-core and Debian's
+// Chromium: open a folder, run a palette command, find a webview's frame, read a canvas back.
+import { chromium } from 'playwright-core';
+import { CHROMIUM_PATH } from './prerequisites.mjs';
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** A Chromium with a fresh profile in `userDataDir`; the owner closes it at the end. */
+export async function launchBrowser({ owner, userDataDir, env }) {
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    env,
+    viewport: { width: 1280, height: 800 },
+    timeout: 60_000,
+  });
+  owner.onStop('chromium', () => context.close());
+  return context;
+}
+
+export function folderUrl(baseUrl, folder, extraQuery = '') {
+  return `${baseUrl}/?folder=${encodeURIComponent(folder)}${extraQuery}`;
+}
+
+/** Waits for the workbench to be up: activity bar and status bar drawn, extensions read. */
+export async function waitForWorkbench(page, timeoutMs = 90_000) {
+  await page.waitForSelector('.monaco-workbench .part.activitybar', { state: 'visible', timeout: timeoutMs });
+  await page.waitForSelector('.monaco-workbench .part.statusbar', { state: 'visible', timeout: timeoutMs });
+}
+
+/**
+ * Runs `title` from the command palette: F1, type, Enter. A welcome page or notification can
+ * take the focus from the palette while it opens, so each attempt starts from Escape.
+ */
+export async function runPaletteCommand(page, title, { attempts = 4, isDone } = {}) {
+  let lastError;
+  for (let attempt = 1; attempt <= attempts; attempt += 1) {
+    try {
+      await page.keyboard.press('Escape');
+      await page.locator('.part.editor').click({ position: { x: 30, y: 30 }, timeout: 5000 }).catch(() => {});
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(`>${title}`);
+      const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: title }).first();
+      await row.waitFor({ state: 'visible', timeout: 15_000 });
+      if ((await input.inputValue()) !== `>${title}`) throw new Error('the palette lost what was typed');
+      await page.keyboard.press('Enter');
+      if (!isDone) return;
+      await isDone();
+      return;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw new Error(`could not run "${title}" from the palette after ${attempts} attempts: ${lastError?.message}`);
+}
+
+/** Evaluates `fn` in every frame of the page; returns the first frame where it gave a truthy value. */
+export async function findFrame(page, fn, arg) {
+  for (const frame of page.frames()) {
+    try {
+      if (await frame.evaluate(fn, arg)) return frame;
+    } catch {
+      // a frame that is navigating or detached: try the others
+    }
+  }
+  return undefined;
+}
+
+/** Polls until `probe` returns a truthy value; returns it, or throws `what` after `timeoutMs`. */
+export async function waitUntil(probe, what, timeoutMs = 30_000, intervalMs = 250) {
+  const deadline = Date.now() + timeoutMs;
+  let lastError;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (${lastError.message})` : ''}`);
+}
+
+/** In the page: how many pixels of the canvas `selector` are not fully transparent. */
+export function paintedPixelsInFrame(selector) {
+  const canvas = document.querySelector(selector);
+  if (!(canvas instanceof HTMLCanvasElement) || canvas.width === 0 || canvas.height === 0) return 0;
+  const context = canvas.getContext('2d');
+  if (!context) return 0;
+  const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+  let painted = 0;
+  for (let alpha = 3; alpha < data.length; alpha += 4) if (data[alpha] !== 0) painted += 1;
+  return painted;
+}
+
+/**
+ * Finds the webview frame that holds `selector` and whose page text includes `text`, and waits
+ * until its canvas has drawn pixels. Webviews sit in nested iframes; every frame is searched.
+ */
+export async function waitForDrawnCanvas(page, selector, text, timeoutMs = 45_000) {
+  return waitUntil(
+    async () => {
+      const frame = await findFrame(
+        page,
+        (wanted) => Boolean(document.querySelector(wanted.selector)) && (document.body?.textContent ?? '').includes(wanted.text),
+        { selector, text },
+      );
+      if (!frame) return undefined;
+      const painted = await frame.evaluate(paintedPixelsInFrame, selector);
+      return painted > 0 ? { frame, painted } : undefined;
+    },
+    `a webview showing "${text}" whose canvas ${selector} has drawn pixels`,
+    timeoutMs,
+  );
+}

@@ -1,0 +1,16 @@
+/**
+ * What `activate` returns: a small window into the extension for its own end-to-end tests
+ * (`vscode.extensions.getExtension(...).exports`). Not a public API for other extensions.
+ */
+import type * as vscode from 'vscode';
+import type { ChartRenderedReport } from './dashboardPanels';
+import type { RunsTreeNode } from './runsTree';
+
+export interface OodLensTestApi {
+  /** The provider behind the "Runs" view. */
+  readonly runsTree: vscode.TreeDataProvider<RunsTreeNode>;
+  /** Fires after the run store on disk changed and the tree was told to refresh. */
+  readonly onDidChangeRuns: vscode.Event<void>;
+  /** Fires when a dashboard webview reports that Chart.js drew its chart. */
+  readonly onDidRenderChart: vscode.Event<ChartRenderedReport>;
+}

@@ -1,0 +1,20 @@
+/** Every command the extension contributes (package.json `contributes.commands`), by id. */
+export const COMMAND_IDS = {
+  trainLogitNorm: 'oodLens.trainLogitNorm',
+  trainCrossEntropy: 'oodLens.trainCrossEntropy',
+  train: 'oodLens.train',
+  evaluate: 'oodLens.evaluate',
+  openDashboard: 'oodLens.openDashboard',
+  compareRuns: 'oodLens.compareRuns',
+  cancelJob: 'oodLens.cancelJob',
+  exportReport: 'oodLens.exportReport',
+  sweepTau: 'oodLens.sweepTau',
+  deleteRun: 'oodLens.deleteRun',
+  revealInExplorer: 'oodLens.revealInExplorer',
+  refreshRuns: 'oodLens.refreshRuns',
+} as const;
+
+export type CommandId = (typeof COMMAND_IDS)[keyof typeof COMMAND_IDS];
+
+export const RUNS_VIEW_ID = 'oodLens.runs';
+export const DASHBOARD_VIEW_TYPE = 'oodLens.dashboard';

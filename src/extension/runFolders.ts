@@ -1,0 +1,122 @@
+/**
+ * Reads the run store on disk (DESIGN.md, "A run on disk") without the engine: plain JSON and
+ * folder listings, so the extension never loads tfjs. Every function tolerates a run that is
+ * being written right now: a missing or half-written file is reported, never thrown.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { EpochStats } from '../protocol';
+
+/** Where runs live inside a workspace folder. */
+export const RUNS_FOLDER_RELATIVE = path.join('.oodlens', 'runs');
+
+/** What the tree and the dashboard need of one run folder's run.json. */
+export interface RunFolderSummary {
+  id: string;
+  runDir: string;
+  /** The run's config as written by the engine; shown as key/value facts. */
+  config: Record<string, unknown>;
+  status: string;
+  /** Why run.json could not be read, when it could not; the folder is still listed. */
+  problem?: string;
+}
+
+export interface CheckpointFolder {
+  epoch: number;
+  dir: string;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function runsRootOf(workspaceFolderPath: string): string {
+  return path.join(workspaceFolderPath, RUNS_FOLDER_RELATIVE);
+}
+
+/** Reads `<runDir>/run.json`: { id, config: {...}, status }. */
+export async function readRunSummary(runDir: string): Promise<RunFolderSummary> {
+  const folderName = path.basename(runDir);
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(runDir, 'run.json'), 'utf8');
+  } catch {
+    return { id: folderName, runDir, config: {}, status: 'unknown', problem: 'run.json is missing' };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { id: folderName, runDir, config: {}, status: 'unknown', problem: 'run.json is not valid JSON' };
+  }
+  if (!isRecord(parsed)) {
+    return { id: folderName, runDir, config: {}, status: 'unknown', problem: 'run.json is not a JSON object' };
+  }
+  return {
+    id: typeof parsed.id === 'string' && parsed.id !== '' ? parsed.id : folderName,
+    runDir,
+    config: isRecord(parsed.config) ? parsed.config : {},
+    status: typeof parsed.status === 'string' ? parsed.status : 'unknown',
+  };
+}
+
+/** Every run folder under `runsRoot`, by folder name, last first (run ids start with a time stamp). */
+export async function listRunFolders(runsRoot: string): Promise<RunFolderSummary[]> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await fs.readdir(runsRoot, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const runDirs = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => path.join(runsRoot, entry.name))
+    .sort()
+    .reverse();
+  return Promise.all(runDirs.map(readRunSummary));
+}
+
+/** Checkpoint folders `checkpoints/epoch-<n>/`, in epoch order. */
+export async function listCheckpoints(runDir: string): Promise<CheckpointFolder[]> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await fs.readdir(path.join(runDir, 'checkpoints'), { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const checkpoints: CheckpointFolder[] = [];
+  for (const entry of entries) {
+    const match = /^epoch-(\d+)$/.exec(entry.name);
+    if (entry.isDirectory() && match) {
+      checkpoints.push({ epoch: Number(match[1]), dir: path.join(runDir, 'checkpoints', entry.name) });
+    }
+  }
+  return checkpoints.sort((a, b) => a.epoch - b.epoch);
+}
+
+/**
+ * Parses history.jsonl text: one EpochStats per line. A line that does not parse (the torn last
+ * line of a run being written) or lacks an epoch number is skipped.
+ */
+export function parseHistory(text: string): EpochStats[] {
+  const history: EpochStats[] = [];
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed === '') continue;
+    try {
+      const parsed: unknown = JSON.parse(trimmed);
+      if (isRecord(parsed) && typeof parsed.epoch === 'number') history.push(parsed as unknown as EpochStats);
+    } catch {
+      // a torn line: the writer appends whole lines, so only the last one can be half there
+    }
+  }
+  return history;
+}
+
+export async function readHistory(runDir: string): Promise<EpochStats[]> {
+  try {
+    return parseHistory(await fs.readFile(path.join(runDir, 'history.jsonl'), 'utf8'));
+  } catch {
+    return [];
+  }
+}

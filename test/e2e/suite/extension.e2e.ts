@@ -1,0 +1,162 @@
+/**
+ * Extension-host tests: run inside a real VS Code 1.100 (code-server) against the installed
+ * .vsix, in a temporary workspace folder the harness opened. Named *.e2e.ts so the unit-test
+ * runner (test/**\/*.test.ts under Node) never picks them up.
+ */
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { before, describe, it } from 'mocha';
+import * as vscode from 'vscode';
+import type { OodLensTestApi } from '../../../src/extension/api';
+import type { RunsTreeNode } from '../../../src/extension/runsTree';
+
+const EXTENSION_ID = 'ood-lens.ood-lens';
+const RUN_ID = '20261127-101500-e2e-lenet-logitnorm';
+
+/** Resolves with the first event `event` fires that `accept` takes, or rejects after `timeoutMs`. */
+function nextEvent<T>(event: vscode.Event<T>, accept: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      subscription.dispose();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+    }, timeoutMs);
+    const subscription = event((value) => {
+      if (!accept(value)) return;
+      clearTimeout(timer);
+      subscription.dispose();
+      resolve(value);
+    });
+  });
+}
+
+function workspaceFolderPath(): string {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the harness opens a workspace folder');
+  return folder.uri.fsPath;
+}
+
+async function writeRunFolder(workspace: string, runId: string): Promise<string> {
+  const runDir = path.join(workspace, '.oodlens', 'runs', runId);
+  await fs.mkdir(path.join(runDir, 'checkpoints', 'epoch-2'), { recursive: true });
+  const history = [1, 2].map((epoch) =>
+    JSON.stringify({
+      epoch, trainLoss: 1 / epoch, trainAccuracy: 0.9, testAccuracy: 0.9, logitNormTrain: 5 * epoch,
+      logitNormTest: 4.5 * epoch, logitNormOod: 3 * epoch, oodProbe: 'fashion-mnist', lr: 0.01, seconds: 1, imagesPerSecond: 100,
+    }),
+  );
+  await fs.writeFile(path.join(runDir, 'history.jsonl'), history.join('\n') + '\n');
+  await fs.writeFile(path.join(runDir, 'checkpoints', 'epoch-2', 'model.json'), '{}');
+  // run.json last: the run is complete once it is there.
+  const runJson = { id: runId, config: { dataset: 'mnist', architecture: 'lenet', loss: 'logitnorm', tau: 0.04 }, status: 'done' };
+  await fs.writeFile(path.join(runDir, 'run.json'), JSON.stringify(runJson, null, 2));
+  return runDir;
+}
+
+function openWebviewTabLabels(): string[] {
+  return vscode.window.tabGroups.all
+    .flatMap((group) => group.tabs)
+    .filter((tab) => tab.input instanceof vscode.TabInputWebview)
+    .map((tab) => tab.label);
+}
+
+describe('OOD Lens extension', () => {
+  let api: OodLensTestApi;
+  let extension: vscode.Extension<OodLensTestApi>;
+
+  before(async () => {
+    const found = vscode.extensions.getExtension<OodLensTestApi>(EXTENSION_ID);
+    assert.ok(found, `extension ${EXTENSION_ID} is installed`);
+    extension = found;
+    api = await extension.activate();
+  });
+
+  it('activates and hands its test API back', () => {
+    assert.equal(extension.isActive, true);
+    assert.ok(api.runsTree, 'activate returned the runs tree provider');
+  });
+
+  it('declares the manifest the issue asks for', () => {
+    const manifest = extension.packageJSON as {
+      main: string;
+      extensionKind: string[];
+      engines: { vscode: string };
+      contributes: { viewsContainers: { activitybar: Array<{ id: string; title: string }> }; views: Record<string, Array<{ id: string }>> };
+    };
+    assert.equal(manifest.main, 'dist/extension.js');
+    assert.deepEqual(manifest.extensionKind, ['workspace']);
+    assert.equal(manifest.engines.vscode, '^1.100.0');
+    assert.ok(manifest.contributes.viewsContainers.activitybar.some((container) => container.title === 'OOD Lens'));
+    assert.ok(Object.values(manifest.contributes.views).flat().some((view) => view.id === 'oodLens.runs'));
+  });
+
+  it('registers every command it contributes, under category "OOD Lens"', async () => {
+    const contributed = (extension.packageJSON as { contributes: { commands: Array<{ command: string; category: string }> } }).contributes.commands;
+    const registered = new Set(await vscode.commands.getCommands(true));
+    assert.ok(contributed.length >= 11, `contributes ${contributed.length} commands`);
+    for (const { command, category } of contributed) {
+      assert.ok(registered.has(command), `${command} is registered`);
+      assert.equal(category, 'OOD Lens', `${command} has category OOD Lens`);
+    }
+  });
+
+  it('answers the commands that arrive later instead of failing', async () => {
+    for (const command of ['oodLens.trainLogitNorm', 'oodLens.trainCrossEntropy', 'oodLens.train', 'oodLens.evaluate', 'oodLens.compareRuns', 'oodLens.cancelJob', 'oodLens.exportReport', 'oodLens.sweepTau', 'oodLens.deleteRun']) {
+      await vscode.commands.executeCommand(command);
+    }
+  });
+
+  it('opens the sample chart when no run exists, and Chart.js draws it', async () => {
+    assert.deepEqual(await api.runsTree.getChildren(), [], 'the fresh workspace has no runs');
+    const rendered = nextEvent(api.onDidRenderChart, (report) => report.runDir === undefined && report.paintedPixels > 0, 30_000, 'the sample chart to draw');
+    await vscode.commands.executeCommand('oodLens.openDashboard');
+    const report = await rendered;
+    assert.ok(report.paintedPixels > 0);
+    assert.ok(openWebviewTabLabels().some((label) => label.includes('sample chart')), `tabs: ${openWebviewTabLabels().join(', ')}`);
+  });
+
+  it('lists a run folder written into the workspace, told by the file watcher', async () => {
+    const changed = nextEvent(api.onDidChangeRuns, () => true, 20_000, 'the run store watcher');
+    // The fresh workspace has no .oodlens/ yet: this also creates the folders above the run.
+    const runDir = await writeRunFolder(workspaceFolderPath(), RUN_ID);
+    await changed;
+    let runs = (await api.runsTree.getChildren()) ?? [];
+    // The watcher may fire before run.json (written last) has landed; one more event brings it.
+    if (!runs.some((node) => node.kind === 'run' && node.summary.id === RUN_ID)) {
+      await nextEvent(api.onDidChangeRuns, () => true, 20_000, 'the watcher to see run.json');
+      runs = (await api.runsTree.getChildren()) ?? [];
+    }
+    const run = runs.find((node): node is Extract<RunsTreeNode, { kind: 'run' }> => node.kind === 'run' && node.summary.id === RUN_ID);
+    assert.ok(run, `the tree lists ${RUN_ID}; it lists ${JSON.stringify(runs.map((node) => node.kind))}`);
+    assert.equal(run.summary.runDir, runDir);
+    const runItem = await api.runsTree.getTreeItem(run);
+    assert.equal(runItem.contextValue, 'run');
+    assert.match(String(runItem.description), /logitnorm tau=0\.04/);
+    const children = (await api.runsTree.getChildren(run)) ?? [];
+    assert.equal(children.length, 1);
+    const checkpointItem = await api.runsTree.getTreeItem(children[0]);
+    assert.equal(checkpointItem.contextValue, 'checkpoint', 'Evaluate OOD is offered on checkpoints');
+  });
+
+  it('lists a second run written beside the first', async () => {
+    const secondRunId = `${RUN_ID}-second`;
+    const changed = nextEvent(api.onDidChangeRuns, () => true, 20_000, 'the run store watcher');
+    await writeRunFolder(workspaceFolderPath(), secondRunId);
+    await changed;
+    const listed = async () => ((await api.runsTree.getChildren()) ?? []).filter((node) => node.kind === 'run').map((node) => (node.kind === 'run' ? node.summary.id : ''));
+    let runIds = await listed();
+    if (!runIds.includes(secondRunId)) {
+      await nextEvent(api.onDidChangeRuns, () => true, 20_000, 'the watcher to see the second run.json');
+      runIds = await listed();
+    }
+    assert.deepEqual(runIds, [secondRunId, RUN_ID], 'both runs, last first');
+  });
+
+  it("opens a run's dashboard and draws its history.jsonl", async () => {
+    const runDir = path.join(workspaceFolderPath(), '.oodlens', 'runs', RUN_ID);
+    const rendered = nextEvent(api.onDidRenderChart, (report) => report.runDir === runDir && report.paintedPixels > 0, 30_000, "the run's chart to draw");
+    await vscode.commands.executeCommand('oodLens.openDashboard', vscode.Uri.file(runDir));
+    await rendered;
+    assert.ok(openWebviewTabLabels().some((label) => label.includes(RUN_ID)), `tabs: ${openWebviewTabLabels().join(', ')}`);
+  });
+});

@@ -1,0 +1,13 @@
+/** The handle a VS Code webview gets once per load, typed with the protocol's messages. */
+import type { DashboardViewState, WebviewToExtension } from '../src/protocol';
+
+export interface WebviewApi {
+  postMessage(message: WebviewToExtension): void;
+  getState(): DashboardViewState | undefined;
+  setState(state: DashboardViewState): void;
+}
+
+declare function acquireVsCodeApi(): WebviewApi;
+
+/** acquireVsCodeApi may be called only once per load; every module shares this one. */
+export const vscodeApi: WebviewApi = acquireVsCodeApi();
