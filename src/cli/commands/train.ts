@@ -107,26 +107,28 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const out = new Output(eventsMode(values));
   const store = new RunStore(runsRootOption(values));
 
-  let run: Run<TrainConfig>;
+  // Check everything the user gave (config, backend) before a run folder is made.
+  let run: Run<TrainConfig> | undefined;
+  let config: TrainConfig;
   const resume = stringOption(values, 'resume');
   if (resume !== undefined) {
     run = store.open<TrainConfig>(resume);
     const epochs = stringOption(values, 'epochs');
-    const config = { ...run.record.config, ...(epochs !== undefined ? { epochs: numberOption(values, 'epochs', 0) } : {}) };
+    config = { ...run.record.config, ...(epochs !== undefined ? { epochs: numberOption(values, 'epochs', 0) } : {}) };
     if (values.backend !== undefined) config.backend = backendOption(values);
     validateTrainConfig(config);
     if (run.record.epochsDone >= config.epochs && run.observedStatus === 'done') {
       throw new UserInputError(`run ${run.id} already finished its ${config.epochs} epochs; pass --epochs N (N > ${config.epochs}) to train it further`, resume, `--epochs > ${config.epochs}`);
     }
-    run.update({ config, status: 'running' });
   } else {
-    const config = configFromArgs(values);
-    run = store.create(describeConfig(config), config);
+    config = configFromArgs(values);
   }
+  const backend = await initBackend(config.backend as Parameters<typeof initBackend>[0]);
+  if (run) run.update({ config, status: 'running' });
+  else run = store.create(describeConfig(config), config);
 
   const stop = onStopSignal();
   try {
-    const backend = await initBackend(run.record.config.backend as Parameters<typeof initBackend>[0]);
     const status = await train(run, {
       cacheDir: stringOption(values, 'cache-dir') ?? defaultCacheDir(),
       backend: { name: backend.name, reason: backend.reason },
@@ -135,10 +137,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
     if (!out.jsonEvents) printHistory(out, run);
     return status === 'cancelled' ? 130 : 0;
   } catch (e) {
-    const message = (e as Error).message;
-    run.update({ status: 'failed', error: message, pid: undefined });
+    // train() has marked the run failed; a diverged loss is the run's failure, not a bug.
     if (e instanceof TrainingDivergedError) {
-      out.emit({ type: 'error', job: 'train', runId: run.id, message, userError: false });
+      out.emit({ type: 'error', job: 'train', runId: run.id, message: e.message, userError: false });
       return 1;
     }
     throw Object.assign(e as Error, { runId: run.id });

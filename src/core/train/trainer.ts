@@ -68,6 +68,16 @@ export async function prepareData(config: TrainConfig, opts: { cacheDir?: string
  * checkpoint stays on disk) and UserInputError for bad input.
  */
 export async function train(run: Run<TrainConfig>, context: TrainContext): Promise<'done' | 'cancelled'> {
+  try {
+    return await trainOrThrow(run, context);
+  } catch (e) {
+    // Whatever stopped the run, run.json says so; the checkpoints already written stay.
+    run.update({ status: 'failed', error: (e as Error).message, pid: undefined });
+    throw e;
+  }
+}
+
+async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext): Promise<'done' | 'cancelled'> {
   const config = run.record.config;
   const hooks = context.hooks ?? {};
   const emit = (e: EventBody) => hooks.onEvent?.(e);
