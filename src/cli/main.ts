@@ -1,5 +1,8 @@
 import { isUserInputError } from '../core/errors';
 import { WORKER_PROTOCOL_VERSION } from '../protocol';
+import { evaluateCommand } from './commands/evaluate';
+import { metricsCommand } from './commands/metrics';
+import { reportCommand } from './commands/report';
 import { runsCommand } from './commands/runs';
 import { trainCommand } from './commands/train';
 
@@ -7,6 +10,9 @@ const USAGE = `ood-lens: train classifiers with LogitNorm and evaluate OOD detec
 
 commands:
   train      train (or --resume) a run; ood-lens train --help
+  evaluate   OOD detection and calibration of a checkpoint; ood-lens evaluate --help
+  metrics    FPR95 / AUROC / AUPR of two files of scores from any model
+  report     the paper's tables (1, 2, 4, 5) from evaluated runs
   runs       list runs and their status
   help       this text
 
@@ -14,6 +20,9 @@ Errors you can fix print one line and exit 2; --events jsonl writes JSON events 
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   train: trainCommand,
+  evaluate: evaluateCommand,
+  metrics: metricsCommand,
+  report: reportCommand,
   runs: runsCommand,
 };
 
