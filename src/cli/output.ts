@@ -10,7 +10,11 @@ import { ProgressBar, formatSeconds } from './progressBar';
 export class Output {
   readonly bar = new ProgressBar();
 
-  constructor(readonly jsonEvents: boolean) {}
+  /**
+   * @param jsonEvents stdout is the JSON event stream
+   * @param stdoutReserved stdout is kept for a machine-readable result (--json): text goes to stderr
+   */
+  constructor(readonly jsonEvents: boolean, private readonly stdoutReserved = false) {}
 
   emit(body: EventBody): void {
     const event = { v: WORKER_PROTOCOL_VERSION, ...body } as WorkerEvent;
@@ -24,7 +28,7 @@ export class Output {
   /** Human text: stdout normally, stderr in events mode (stdout is the event stream then). */
   info(message: string): void {
     this.bar.clear();
-    (this.jsonEvents ? process.stderr : process.stdout).write(message + '\n');
+    (this.jsonEvents || this.stdoutReserved ? process.stderr : process.stdout).write(message + '\n');
   }
 
   log(message: string): void {

@@ -40,7 +40,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new UserInputError(`evaluate takes one run or checkpoint, got ${positionals.length}\n${EVALUATE_USAGE}`, positionals.join(' '), 'RUN_OR_CHECKPOINT');
-  const out = new Output(eventsMode(values));
+  const out = new Output(eventsMode(values), values.json === true);
   const scorers = listOption(values, 'scorers', DEFAULT_SCORERS);
   const rawOptions = (values as Record<string, unknown>).option;
   const scorerOptions = parseScorerOptions(Array.isArray(rawOptions) ? (rawOptions as string[]) : []);

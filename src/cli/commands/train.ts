@@ -3,7 +3,7 @@ import { initBackend, isBackendName, BACKEND_NAMES } from '../../core/backend';
 import { UserInputError } from '../../core/errors';
 import { defaultCacheDir } from '../../core/data/cacheDir';
 import { DEFAULT_TRAIN_CONFIG, describeConfig, validateTrainConfig, type TrainConfig } from '../../core/train/config';
-import { train, TrainingDivergedError } from '../../core/train/trainer';
+import { checkTrainNames, train, TrainingDivergedError } from '../../core/train/trainer';
 import { RunStore, defaultRunsRoot, type Run } from '../../core/runs/runStore';
 import { listOption, numberOption, parseCommandArgs, stringOption, type OptionSpec } from '../args';
 import { Output } from '../output';
@@ -123,6 +123,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   } else {
     config = configFromArgs(values);
   }
+  checkTrainNames(config);
   const backend = await initBackend(config.backend as Parameters<typeof initBackend>[0]);
   if (run) run.update({ config, status: 'running' });
   else run = store.create(describeConfig(config), config);

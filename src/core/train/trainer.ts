@@ -2,7 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { EpochStats, WorkerEvent } from '../../protocol';
 import { UserInputError } from '../errors';
 import { createRng, deriveSeed, shuffledIndices } from '../data/rng';
-import { labelsTensor, limitSet, loadDataset, loadOodSet, splitValidation, toTensor } from '../data';
+import { DATASETS, knownOodSetNames, labelsTensor, limitSet, loadDataset, loadOodSet, splitValidation, toTensor } from '../data';
+import * as fs from 'node:fs';
+import { lookup } from '../errors';
+import { MODELS } from '../models/registry';
 import type { DataOptions, ImageSet, LabeledDataset } from '../data/types';
 import { getLoss } from '../losses';
 import { buildModel } from '../models/registry';
@@ -48,6 +51,22 @@ export interface PreparedData {
   validation: ImageSet;
   test: ImageSet;
   probe: ImageSet;
+}
+
+/**
+ * Checks the names of a config (dataset, architecture, OOD probe) without loading anything, so a
+ * typo fails before a run folder is made.
+ */
+export function checkTrainNames(config: TrainConfig): void {
+  const isFolder = (p: string) => fs.existsSync(p) && fs.statSync(p).isDirectory();
+  if (!Object.prototype.hasOwnProperty.call(DATASETS, config.dataset) && !isFolder(config.dataset)) {
+    const known = Object.keys(DATASETS).join(', ');
+    throw new UserInputError(`unknown dataset '${config.dataset}': expected one of ${known}, or a folder of images (one sub-folder per class)`, config.dataset, known);
+  }
+  lookup(MODELS, config.arch, 'architecture');
+  if (!knownOodSetNames().includes(config.oodProbe) && !isFolder(config.oodProbe)) {
+    throw new UserInputError(`unknown OOD probe set '${config.oodProbe}': expected one of ${knownOodSetNames().join(', ')}, or a folder of images`, config.oodProbe, knownOodSetNames().join(', '));
+  }
 }
 
 /** Loads the ID data, holds out the validation split, and makes the OOD probe set. */
