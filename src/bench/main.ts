@@ -1,0 +1,143 @@
+/**
+ * `npm run bench -- speed [--backends cpu,wasm,tensorflow] [--archs mlp,lenet,cnn] [--steps 10]`
+ *
+ * Training images/s per architecture and backend (median of several steps after warm-up), each as
+ * a ratio to the pure-JS cpu backend measured in the same process; scoring images/s per scorer;
+ * peak memory; and the time of the detection metrics at 1e4, 1e5, 1e6 scores. Prints a Markdown
+ * table with the machine it ran on.
+ */
+import * as os from 'node:os';
+import { parseArgs } from 'node:util';
+import { initBackend, tf, type BackendName } from '../core/backend';
+import { buildModel } from '../core/models/registry';
+import { getLoss } from '../core/losses';
+import { Sgd } from '../core/train/sgd';
+import { forward } from '../core/train/forward';
+import { trainableVariables } from '../core/train/trainer';
+import { createScorer } from '../core/scorers';
+import { detectionMetrics } from '../core/metrics';
+import { createRng } from '../core/data/rng';
+
+function median(values: number[]): number {
+  const s = values.slice().sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const INPUT: Record<string, [number, number, number]> = { mlp: [28, 28, 1], lenet: [28, 28, 1], cnn: [28, 28, 1], 'wrn-40-2': [32, 32, 3], resnet18: [32, 32, 3] };
+
+/** Median seconds of one SGD step of `arch` at `batch` on the current backend. */
+async function trainStepSeconds(arch: string, batch: number, steps: number, warmup: number): Promise<number> {
+  const shape = INPUT[arch] ?? [32, 32, 3];
+  const model = buildModel({ arch, inputShape: shape, numClasses: 10, seed: 1, dropout: 0 });
+  const variables = trainableVariables(model);
+  const sgd = new Sgd({ momentum: 0.9, nesterov: false, weightDecay: 5e-4 });
+  const rng = createRng(7);
+  const x = tf.tidy(() => tf.randomNormal([batch, ...shape], 0, 1, 'float32', 3) as tf.Tensor4D);
+  const y = tf.tensor1d(Array.from({ length: batch }, () => rng.int(10)), 'int32');
+  const loss = getLoss('logitnorm');
+  const times: number[] = [];
+  for (let i = 0; i < warmup + steps; i++) {
+    const t0 = process.hrtime.bigint();
+    const { value, grads } = tf.variableGrads(() => loss.fn(forward(model, x, true).logits, y, { tau: 0.04 }), variables);
+    await value.data();
+    sgd.step(variables, grads, 0.01);
+    await variables[0].data();
+    tf.dispose([value, grads]);
+    if (i >= warmup) times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  tf.dispose([x, y]);
+  sgd.dispose();
+  model.dispose();
+  return median(times);
+}
+
+/** Median seconds to score one batch with a scorer. */
+async function scoreSeconds(scorer: string, batch: number, steps: number): Promise<number> {
+  const model = buildModel({ arch: 'lenet', inputShape: [28, 28, 1], numClasses: 10, seed: 1 });
+  const s = createScorer(scorer, scorer === 'odin' ? { inputStd: [0.3081] } : {});
+  const x = tf.tidy(() => tf.randomNormal([batch, 28, 28, 1], 0, 1, 'float32', 5) as tf.Tensor4D);
+  const times: number[] = [];
+  for (let i = 0; i < steps + 1; i++) {
+    const t0 = process.hrtime.bigint();
+    s.score(model, x);
+    if (i > 0) times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  x.dispose();
+  s.dispose?.();
+  model.dispose();
+  return median(times);
+}
+
+async function speed(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { backends: { type: 'string' }, archs: { type: 'string' }, steps: { type: 'string' }, 'cpu-steps': { type: 'string' }, batch: { type: 'string' }, scorers: { type: 'string' } },
+  });
+  const backends = (values.backends ?? 'cpu,wasm,tensorflow').split(',') as BackendName[];
+  const archs = (values.archs ?? 'mlp,lenet,cnn').split(',');
+  const steps = Number(values.steps ?? 10);
+  const cpuSteps = Number(values['cpu-steps'] ?? 2);
+  const batch = Number(values.batch ?? 128);
+  const scorers = (values.scorers ?? 'msp,odin,energy,gradnorm,maxlogit').split(',');
+  console.log(`# OOD Lens speed, ${new Date().toISOString()}`);
+  console.log(`machine: ${os.cpus()[0]?.model ?? '?'} x ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`training: batch ${batch}, SGD momentum, LogitNorm loss, median of ${steps} steps after 2 warm-up (cpu: ${cpuSteps} after 1)\n`);
+  const trainTimes: Record<string, Record<string, number>> = {};
+  const scoreTimes: Record<string, Record<string, number>> = {};
+  const loaded: string[] = [];
+  for (const b of backends) {
+    let info;
+    try {
+      info = await initBackend(b);
+    } catch (e) {
+      console.log(`backend ${b}: not available (${(e as Error).message.split('\n')[0]})`);
+      continue;
+    }
+    loaded.push(b);
+    console.error(`backend ${b}: ${info.reason}`);
+    trainTimes[b] = {};
+    scoreTimes[b] = {};
+    for (const arch of archs) {
+      const isCpu = b === 'cpu';
+      trainTimes[b][arch] = await trainStepSeconds(arch, batch, isCpu ? cpuSteps : steps, isCpu ? 1 : 2);
+      console.error(`  train ${arch}: ${(trainTimes[b][arch] * 1000).toFixed(1)} ms/step`);
+    }
+    for (const s of scorers) {
+      scoreTimes[b][s] = await scoreSeconds(s, 256, b === 'cpu' ? 1 : 5);
+      console.error(`  score ${s}: ${(scoreTimes[b][s] * 1000).toFixed(1)} ms / 256 images`);
+    }
+  }
+  const ratio = (b: string, table: Record<string, Record<string, number>>, key: string) => (table.cpu?.[key] ? ` (x${(table.cpu[key] / table[b][key]).toFixed(1)})` : '');
+  console.log(`| training images/s (x vs cpu) | ${loaded.join(' | ')} |`);
+  console.log(`|---|${loaded.map(() => '---').join('|')}|`);
+  for (const arch of archs) console.log(`| ${arch} | ${loaded.map((b) => `${(batch / trainTimes[b][arch]).toFixed(0)}${ratio(b, trainTimes, arch)}`).join(' | ')} |`);
+  console.log(`\n| scoring images/s, LeNet, batch 256 (x vs cpu) | ${loaded.join(' | ')} |`);
+  console.log(`|---|${loaded.map(() => '---').join('|')}|`);
+  for (const s of scorers) console.log(`| ${s} | ${loaded.map((b) => `${(256 / scoreTimes[b][s]).toFixed(0)}${ratio(b, scoreTimes, s)}`).join(' | ')} |`);
+  console.log(`\npeak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+
+  console.log('\n| detection metrics (FPR95+AUROC+AUPR-In+AUPR-Out) | n = 1e4 | 1e5 | 1e6 |');
+  const rng = createRng(11);
+  const cells: string[] = [];
+  for (const n of [1e4, 1e5, 1e6]) {
+    const id = Float64Array.from({ length: n }, () => rng.normal() + 1);
+    const ood = Float64Array.from({ length: n }, () => rng.normal());
+    const t0 = process.hrtime.bigint();
+    detectionMetrics(id, ood);
+    cells.push(`${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms`);
+  }
+  console.log(`| seconds, ID and OOD n scores each | ${cells.join(' | ')} |`);
+}
+
+const [command, ...rest] = process.argv.slice(2);
+const commands: Record<string, (argv: string[]) => Promise<void>> = { speed };
+const run = commands[command ?? 'speed'];
+if (!run) {
+  console.error(`usage: npm run bench -- speed [--backends cpu,wasm,tensorflow] [--archs mlp,lenet,cnn] [--steps 10] [--cpu-steps 2]`);
+  process.exit(2);
+}
+run(rest).catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
