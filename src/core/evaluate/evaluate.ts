@@ -230,7 +230,7 @@ export async function evaluateCheckpoint(run: Run<TrainConfig>, checkpoint: Chec
 }
 
 /** Every evaluation file of a run, oldest first; unreadable files are skipped with a note. */
-export function readEvaluations(run: Run, log?: (m: string) => void): EvaluationResult[] {
+export function readEvaluations(run: { evaluationsDir: string }, log?: (m: string) => void): EvaluationResult[] {
   if (!fs.existsSync(run.evaluationsDir)) return [];
   const out: EvaluationResult[] = [];
   for (const name of fs.readdirSync(run.evaluationsDir).filter((n) => n.endsWith('.json')).sort()) {

@@ -41,9 +41,13 @@ export class TrainingDivergedError extends Error {
   }
 }
 
-/** The mean logit norm the warning below fires at, and its growth over the first epoch's. */
+/**
+ * When the logit norm has run away: above RUNAWAY_ABSOLUTE at any time (healthy classifiers sit
+ * around 1..50), or above RUNAWAY_NORM and RUNAWAY_GROWTH times its first epoch's value.
+ */
 export const RUNAWAY_NORM = 100;
 export const RUNAWAY_GROWTH = 10;
+export const RUNAWAY_ABSOLUTE = 1e4;
 
 export interface PreparedData {
   dataset: LabeledDataset;
@@ -183,14 +187,16 @@ async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext): Promi
         const x = toTensor(trainSet, batch, norm, { aug: augmentation, rng });
         const y = labelsTensor(trainSet, batch);
         let batchCorrect: tf.Scalar | undefined;
+        let batchNorm: tf.Scalar | undefined;
         const { value, grads } = tf.variableGrads(() => {
           const { logits } = forward(model, x, true);
           batchCorrect = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')) as tf.Scalar);
+          batchNorm = tf.keep(tf.mean(tf.sqrt(tf.sum(tf.square(logits), 1))) as tf.Scalar);
           return lossEntry.fn(logits, y, { tau: config.tau, lambda: config.lambda });
         }, variables);
         const lossValue = (await value.data())[0];
         if (!Number.isFinite(lossValue)) {
-          tf.dispose([x, y, value, batchCorrect, grads]);
+          tf.dispose([x, y, value, batchCorrect, batchNorm, grads]);
           throw new TrainingDivergedError(
             `the ${config.loss} loss became ${lossValue} at epoch ${epoch + 1}, step ${step + 1} (lr ${lr}); ` +
               `the last good checkpoint is kept. Try a lower --lr, or an architecture with batch norm`,
@@ -198,7 +204,11 @@ async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext): Promi
         }
         sgd.step(variables, grads, lr);
         correct += batchCorrect ? (await batchCorrect.data())[0] : 0;
-        tf.dispose([x, y, value, batchCorrect, grads]);
+        const meanBatchNorm = batchNorm ? (await batchNorm.data())[0] : 0;
+        tf.dispose([x, y, value, batchCorrect, batchNorm, grads]);
+        if (!warnedRunaway && (!Number.isFinite(meanBatchNorm) || meanBatchNorm >= RUNAWAY_ABSOLUTE)) {
+          warnRunaway(`the mean logit norm of a training batch reached ${meanBatchNorm.toPrecision(4)} at epoch ${epoch + 1}, step ${step + 1} (lr ${lr.toPrecision(3)})`);
+        }
         lossSum += lossValue * batch.length;
         seen += batch.length;
         const now = Date.now();
@@ -244,23 +254,28 @@ async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext): Promi
 
       firstNorm ??= stats.logitNormTest;
       if (!warnedRunaway && runaway(stats.logitNormTest, firstNorm)) {
-        warnedRunaway = true;
-        const message =
-          `logit-norm-runaway: the mean logit norm of ID test data is ${stats.logitNormTest.toPrecision(4)} at epoch ${stats.epoch} ` +
-          `(${firstNorm.toPrecision(4)} after epoch 1) and test accuracy is ${(stats.testAccuracy * 100).toFixed(2)}%. ` +
-          (config.loss === 'logitnorm'
-            ? 'The LogitNorm loss does not see the scale of the logits, so nothing stops it growing; on networks without batch norm at a high learning rate it runs away. '
-            : 'The logits are growing without bound. ') +
-          'Try a lower --lr (e.g. 0.01), an architecture with batch norm (--arch cnn), or --loss logitpenalty.';
-        run.update({ warnings: [...run.record.warnings, message] });
-        emit({ type: 'warning', runId: run.id, code: 'logit-norm-runaway', message });
-        log(`warning: ${message}`);
+        warnRunaway(
+          `the mean logit norm of ID test data is ${stats.logitNormTest.toPrecision(4)} at epoch ${stats.epoch} ` +
+            `(${firstNorm.toPrecision(4)} after epoch 1) and test accuracy is ${(stats.testAccuracy * 100).toFixed(2)}%`,
+        );
       }
     }
     return finish('done');
   } finally {
     sgd.dispose();
     model.dispose();
+  }
+
+  function warnRunaway(what: string): void {
+    warnedRunaway = true;
+    const message =
+      `logit-norm-runaway: ${what}. ` +
+      (config.loss === 'logitnorm'
+        ? 'The LogitNorm loss does not see the scale of the logits, so nothing stops it growing; on networks without batch norm at a high learning rate it runs away and accuracy collapses. '
+        : 'The logits are growing without bound. ') +
+      'Try a lower --lr (e.g. 0.01), an architecture with batch norm (--arch cnn), or --loss logitpenalty.';
+    run.update({ warnings: [...run.record.warnings, message] });
+    emit({ type: 'warning', runId: run.id, code: 'logit-norm-runaway', message });
   }
 
   function finish(status: 'done' | 'cancelled'): 'done' | 'cancelled' {
@@ -276,8 +291,8 @@ export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
 }
 
-/** The norm is large in absolute terms and has grown tenfold since the first epoch. */
+/** The norm is not finite, huge, or large and tenfold its first epoch's value. */
 export function runaway(norm: number, firstEpochNorm: number): boolean {
-  if (!Number.isFinite(norm)) return true;
+  if (!Number.isFinite(norm) || norm >= RUNAWAY_ABSOLUTE) return true;
   return norm >= RUNAWAY_NORM && norm >= RUNAWAY_GROWTH * firstEpochNorm;
 }

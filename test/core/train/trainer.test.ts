@@ -137,10 +137,24 @@ test('a loss that becomes NaN fails the run with a clear error and keeps the las
   for (const c of after.checkpoints()) await loadModelFromDir(c.dir).then((m) => m.dispose());
 });
 
+test('LogitNorm on LeNet (no batch norm) at lr 0.1: the logit norm runs away and a warning says what to try', async () => {
+  const store = newStore();
+  const run = store.create('runaway', { ...base, arch: 'lenet', loss: 'logitnorm', lr: 0.1, epochs: 1 });
+  const events: EventBody[] = [];
+  await train(run, { cacheDir, backend, hooks: { onEvent: (e) => events.push(e) } });
+  const warnings = events.filter((e) => e.type === 'warning');
+  assert.equal(warnings.length, 1, 'one warning, not one per batch');
+  const w = warnings[0] as Extract<EventBody, { type: 'warning' }>;
+  assert.equal(w.code, 'logit-norm-runaway');
+  assert.match(w.message, /lower --lr/);
+  assert.equal(store.open(run.id).record.warnings.length, 1);
+});
+
 test('the runaway rule: large and tenfold the first epoch, or not finite', () => {
   assert.equal(runaway(150, 12), true);
   assert.equal(runaway(150, 20), false); // grew 7.5x only
   assert.equal(runaway(50, 1), false); // still small
+  assert.equal(runaway(2e4, 2e4), true); // already huge after the first epoch
   assert.equal(runaway(Infinity, 1), true);
   assert.equal(runaway(NaN, 1), true);
 });
