@@ -92,7 +92,7 @@ export type ExtensionToWebview =
 
 export type WebviewToExtension =
   | { type: 'ready' }
-  | { type: 'chartRendered'; paintedPixels: number }
+  | { type: 'chartRendered'; paintedPixels: number; epochCount: number }
   | { type: 'openRunFolder' };
 
 export type ExtensionToWebviewType = ExtensionToWebview['type'];

@@ -37,13 +37,13 @@ export class LogitNormChart {
   private readonly chart: Chart<'line', Array<number | null>, string>;
   private settleTimer: number | undefined;
 
-  /** `onRendered` gets the painted-pixel count once drawing has settled after each update. */
-  constructor(canvas: HTMLCanvasElement, private readonly onRendered: (paintedPixels: number) => void) {
+  /** `onRendered` gets the painted-pixel and epoch counts once drawing has settled after each update. */
+  constructor(canvas: HTMLCanvasElement, private readonly onRendered: (paintedPixels: number, epochCount: number) => void) {
     const reportWhenSettled: Plugin<'line'> = {
       id: 'oodLensReportRendered',
       afterRender: () => {
         if (this.settleTimer !== undefined) window.clearTimeout(this.settleTimer);
-        this.settleTimer = window.setTimeout(() => this.onRendered(countPaintedPixels(canvas)), RENDER_SETTLE_MILLISECONDS);
+        this.settleTimer = window.setTimeout(() => this.onRendered(countPaintedPixels(canvas), this.chart.data.labels?.length ?? 0), RENDER_SETTLE_MILLISECONDS);
       },
     };
     const config: ChartConfiguration<'line', Array<number | null>, string> = {

@@ -54,7 +54,7 @@ function showState(state: DashboardState): void {
   source.textContent = state.source;
   sampleNote.hidden = !state.isSample;
   emptyChart.hidden = state.epochs.length > 0;
-  chart ??= new LogitNormChart(canvas, (paintedPixels) => vscodeApi.postMessage({ type: 'chartRendered', paintedPixels }));
+  chart ??= new LogitNormChart(canvas, (paintedPixels, epochCount) => vscodeApi.postMessage({ type: 'chartRendered', paintedPixels, epochCount }));
   chart.show(state.epochs, state.logitNorm);
   facts.replaceChildren(
     ...state.facts.map(({ key, value }) => {

@@ -18,6 +18,8 @@ export const WEBVIEW_ASSETS_FOLDER = ['dist', 'webview'] as const;
 export interface ChartRenderedReport {
   runDir: string | undefined;
   paintedPixels: number;
+  /** How many epochs the drawn chart holds. */
+  epochCount: number;
 }
 
 const SAMPLE_KEY = '<sample>';
@@ -62,7 +64,7 @@ class DashboardPanel implements vscode.Disposable {
         void this.sendState();
         return;
       case 'chartRendered':
-        this.onChartRendered({ runDir: this.runDir, paintedPixels: message.paintedPixels });
+        this.onChartRendered({ runDir: this.runDir, paintedPixels: message.paintedPixels, epochCount: message.epochCount });
         return;
       case 'openRunFolder':
         if (this.runDir) void vscode.commands.executeCommand(COMMAND_IDS.revealInExplorer, vscode.Uri.file(this.runDir));

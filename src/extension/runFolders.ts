@@ -60,20 +60,24 @@ export async function readRunSummary(runDir: string): Promise<RunFolderSummary> 
   };
 }
 
-/** Every run folder under `runsRoot`, by folder name, last first (run ids start with a time stamp). */
-export async function listRunFolders(runsRoot: string): Promise<RunFolderSummary[]> {
+/** Paths of the run folders under `runsRoot`, by folder name, last first (run ids start with a time stamp). */
+export async function listRunDirs(runsRoot: string): Promise<string[]> {
   let entries: import('node:fs').Dirent[];
   try {
     entries = await fs.readdir(runsRoot, { withFileTypes: true });
   } catch {
     return [];
   }
-  const runDirs = entries
+  return entries
     .filter((entry) => entry.isDirectory())
     .map((entry) => path.join(runsRoot, entry.name))
     .sort()
     .reverse();
-  return Promise.all(runDirs.map(readRunSummary));
+}
+
+/** Every run folder under `runsRoot` with its run.json read, last first. */
+export async function listRunFolders(runsRoot: string): Promise<RunFolderSummary[]> {
+  return Promise.all((await listRunDirs(runsRoot)).map(readRunSummary));
 }
 
 /** Checkpoint folders `checkpoints/epoch-<n>/`, in epoch order. */

@@ -1,25 +1,45 @@
 /**
- * Watches `<folder>/.oodlens/runs/**` (and the folders above it) of every workspace folder and
- * fires one debounced event when anything in the run store changes. The tree and the open
- * dashboards listen to it.
+ * Watches the run store `<folder>/.oodlens/runs/` of every workspace folder and fires one
+ * debounced event when anything in it changes. The tree and the open dashboards listen to it.
+ *
+ * Two kinds of watchers, because VS Code's alone loses events on Linux:
+ *  - a VS Code FileSystemWatcher (the workspace's recursive watcher) on the run store and the
+ *    folders above it. VS Code folds the events of a new folder's contents into the folder's own
+ *    "created" event, so the first run ever written (which creates `.oodlens/` itself) may be
+ *    reported only as `.oodlens` being created: that path matches too.
+ *  - Node's own non-recursive watchers on `.oodlens/runs/` and on each run folder. The recursive
+ *    watcher (@parcel/watcher's inotify backend) adds a watch only to the top folder of a tree
+ *    created at once (`mkdir -p`): nothing below `.oodlens/` is reported again until a window
+ *    reload (parcel-bundler/watcher#97, microsoft/vscode#142694; seen here in code-server 4.100
+ *    in about one run in three). VS Code's own non-recursive watchers inside a workspace reuse
+ *    that recursive watcher, so they go blind too. These are re-synced with the disk after
+ *    every change; the extension runs where the files are (extensionKind "workspace").
  */
+import { promises as fs, watch, type FSWatcher } from 'node:fs';
 import * as vscode from 'vscode';
+import { listRunDirs, runsRootOf } from './runFolders';
 
 const DEBOUNCE_MILLISECONDS = 200;
-/**
- * The run store and the folders above it. VS Code folds the events of a new folder's contents
- * into the folder's own "created" event, so the first run ever written (which creates
- * `.oodlens/` itself) is seen only as `.oodlens` being created: that must match too.
- */
 const RUN_STORE_GLOB = '{.oodlens,.oodlens/runs,.oodlens/runs/**}';
+
+async function isDirectory(folder: string): Promise<boolean> {
+  try {
+    return (await fs.stat(folder)).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 export class RunStoreWatcher implements vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   readonly onDidChange: vscode.Event<void> = this.changeEmitter.event;
 
-  private folderWatchers: vscode.FileSystemWatcher[] = [];
+  private workspaceWatchers: vscode.FileSystemWatcher[] = [];
+  /** Node watchers by folder path: each runs root that exists and each run folder in it. */
+  private readonly folderWatchers = new Map<string, FSWatcher>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private debounceTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
 
   constructor() {
     this.watchWorkspaceFolders();
@@ -32,29 +52,67 @@ export class RunStoreWatcher implements vscode.Disposable {
   }
 
   private watchWorkspaceFolders(): void {
-    for (const watcher of this.folderWatchers) watcher.dispose();
-    this.folderWatchers = (vscode.workspace.workspaceFolders ?? []).map((folder) => {
+    for (const watcher of this.workspaceWatchers) watcher.dispose();
+    this.workspaceWatchers = (vscode.workspace.workspaceFolders ?? []).map((folder) => {
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, RUN_STORE_GLOB));
       watcher.onDidCreate(() => this.fireSoon());
       watcher.onDidChange(() => this.fireSoon());
       watcher.onDidDelete(() => this.fireSoon());
       return watcher;
     });
+    void this.syncFolderWatchers();
+  }
+
+  /** Opens a Node watcher on every runs root and run folder on disk now; closes the others. */
+  private async syncFolderWatchers(): Promise<void> {
+    const wanted = new Set<string>();
+    for (const workspaceFolder of vscode.workspace.workspaceFolders ?? []) {
+      const runsRoot = runsRootOf(workspaceFolder.uri.fsPath);
+      if (!(await isDirectory(runsRoot))) continue;
+      wanted.add(runsRoot);
+      for (const runDir of await listRunDirs(runsRoot)) wanted.add(runDir);
+    }
+    if (this.disposed) return;
+    for (const [folder, watcher] of this.folderWatchers) {
+      if (wanted.has(folder)) continue;
+      watcher.close();
+      this.folderWatchers.delete(folder);
+    }
+    for (const folder of wanted) {
+      if (this.folderWatchers.has(folder)) continue;
+      try {
+        const watcher = watch(folder, { persistent: false }, () => this.fireSoon());
+        watcher.on('error', () => {
+          // The folder went away (a deleted run): forget it; the next sync looks again.
+          watcher.close();
+          if (this.folderWatchers.get(folder) === watcher) this.folderWatchers.delete(folder);
+          this.fireSoon();
+        });
+        this.folderWatchers.set(folder, watcher);
+      } catch {
+        // deleted between the listing and now
+      }
+    }
   }
 
   /** Many files change at once when a run writes; tell listeners once they have settled. */
   fireSoon(): void {
+    if (this.disposed) return;
     if (this.debounceTimer) clearTimeout(this.debounceTimer);
     this.debounceTimer = setTimeout(() => {
       this.debounceTimer = undefined;
+      void this.syncFolderWatchers();
       this.changeEmitter.fire();
     }, DEBOUNCE_MILLISECONDS);
   }
 
   dispose(): void {
+    this.disposed = true;
     if (this.debounceTimer) clearTimeout(this.debounceTimer);
-    for (const watcher of this.folderWatchers) watcher.dispose();
-    this.folderWatchers = [];
+    for (const watcher of this.workspaceWatchers) watcher.dispose();
+    this.workspaceWatchers = [];
+    for (const watcher of this.folderWatchers.values()) watcher.close();
+    this.folderWatchers.clear();
     for (const subscription of this.subscriptions) subscription.dispose();
     this.changeEmitter.dispose();
   }

@@ -156,7 +156,31 @@ describe('OOD Lens extension', () => {
     const runDir = path.join(workspaceFolderPath(), '.oodlens', 'runs', RUN_ID);
     const rendered = nextEvent(api.onDidRenderChart, (report) => report.runDir === runDir && report.paintedPixels > 0, 30_000, "the run's chart to draw");
     await vscode.commands.executeCommand('oodLens.openDashboard', vscode.Uri.file(runDir));
-    await rendered;
+    const report = await rendered;
+    assert.equal(report.epochCount, 2, 'both epochs of history.jsonl are drawn');
     assert.ok(openWebviewTabLabels().some((label) => label.includes(RUN_ID)), `tabs: ${openWebviewTabLabels().join(', ')}`);
+  });
+
+  it('redraws an open dashboard when its run appends an epoch, and the tree shows the new status', async () => {
+    const runDir = path.join(workspaceFolderPath(), '.oodlens', 'runs', RUN_ID);
+    const redrawn = nextEvent(api.onDidRenderChart, (report) => report.runDir === runDir && report.epochCount === 3, 30_000, 'the chart to redraw with epoch 3');
+    const epoch3 = { epoch: 3, trainLoss: 0.3, trainAccuracy: 0.95, testAccuracy: 0.94, logitNormTrain: 16, logitNormTest: 15, logitNormOod: 9, oodProbe: 'fashion-mnist', lr: 0.01, seconds: 1, imagesPerSecond: 100 };
+    await fs.appendFile(path.join(runDir, 'history.jsonl'), JSON.stringify(epoch3) + '\n');
+    // run.json is replaced whole, as the engine does: a temporary name, then a rename.
+    const runJson = { id: RUN_ID, config: { dataset: 'mnist', architecture: 'lenet', loss: 'logitnorm', tau: 0.04 }, status: 'running' };
+    await fs.writeFile(path.join(runDir, 'run.json.tmp-e2e'), JSON.stringify(runJson));
+    await fs.rename(path.join(runDir, 'run.json.tmp-e2e'), path.join(runDir, 'run.json'));
+    await redrawn;
+    const statusShown = async () => {
+      const runs = (await api.runsTree.getChildren()) ?? [];
+      const run = runs.find((node) => node.kind === 'run' && node.summary.id === RUN_ID);
+      return run ? String((await api.runsTree.getTreeItem(run)).description) : '';
+    };
+    let description = await statusShown();
+    if (!description.includes('running')) {
+      await nextEvent(api.onDidChangeRuns, () => true, 20_000, 'the watcher to see run.json replaced');
+      description = await statusShown();
+    }
+    assert.match(description, /running/);
   });
 });
