@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserInputError } from '../errors';
-import { writeFileAtomic } from './atomicFile';
+import { writeFileAtomic } from '../runs/atomicWrite';
 import { defaultCacheDir } from './cacheDir';
 import { parseIdx } from './idx';
 import { hasIdxDataset, IDX_FILE_NAMES, readIdxSplit, writeIdxSplit } from './idxDataset';

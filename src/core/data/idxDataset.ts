@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserInputError } from '../errors';
-import { writeFileAtomic } from './atomicFile';
+import { writeFileAtomic } from '../runs/atomicWrite';
 import { encodeUbyteIdx, readUbyteIdxFile } from './idx';
 import { createImageSet } from './imageSet';
 import type { ImageSet } from './types';
