@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserInputError } from '../errors';
+// Registers the custom SeededDropout layer, so checkpoints of nets with dropout (WRN) load in any process.
+import '../models/seededDropout';
 
 /**
  * A checkpoint folder: model.json (tfjs Layers topology + weights manifest), weights.bin, and,
