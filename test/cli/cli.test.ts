@@ -30,6 +30,7 @@ test('unknown names and bad numbers are one-line errors that name the input, exi
     [['evaluate', 'x', '--scorers', 'msp,vim', '--out', out], /unknown scorer 'vim'/],
     [['metrics', '--id', '/nonexistent/id.txt', '--ood', '/nonexistent/ood.txt'], /\/nonexistent\/id\.txt/],
     [['nonsense'], /unknown command 'nonsense'/],
+    [['train', '--limit', '64', '--out', '/dev/null/runs'], /cannot write runs to \/dev\/null\/runs \(ENOTDIR\)/],
   ];
   for (const [args, pattern] of cases) {
     const r = ood(args);

@@ -141,7 +141,13 @@ export class RunStore {
 
   /** Makes a new run folder with a readable, unique id, and writes its run.json. */
   create<Config>(baseName: string, config: Config): Run<Config> {
-    fs.mkdirSync(this.root, { recursive: true });
+    try {
+      fs.mkdirSync(this.root, { recursive: true });
+      fs.accessSync(this.root, fs.constants.W_OK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      throw new UserInputError(`cannot write runs to ${this.root} (${code}): expected a folder you can write to (--out DIR)`, this.root, 'a writable folder');
+    }
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
     const base = `${stamp}-${baseName}`.replace(/[^A-Za-z0-9._-]+/g, '_');
     let id = base;
