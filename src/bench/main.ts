@@ -17,6 +17,7 @@ import { trainableVariables } from '../core/train/trainer';
 import { createScorer } from '../core/scorers';
 import { detectionMetrics } from '../core/metrics';
 import { createRng } from '../core/data/rng';
+import { replicate } from './replicate';
 
 function median(values: number[]): number {
   const s = values.slice().sort((a, b) => a - b);
@@ -131,10 +132,10 @@ async function speed(argv: string[]): Promise<void> {
 }
 
 const [command, ...rest] = process.argv.slice(2);
-const commands: Record<string, (argv: string[]) => Promise<void>> = { speed };
+const commands: Record<string, (argv: string[]) => Promise<void>> = { speed, replicate };
 const run = commands[command ?? 'speed'];
 if (!run) {
-  console.error(`usage: npm run bench -- speed [--backends cpu,wasm,tensorflow] [--archs mlp,lenet,cnn] [--steps 10] [--cpu-steps 2]`);
+  console.error(`usage: npm run bench -- speed [--backends cpu,wasm,tensorflow] [--archs mlp,lenet,cnn] [--steps 10] [--cpu-steps 2]\n       npm run bench -- replicate [--quick] [--pairings a,b,c] [--seeds 1,2,3] [--epochs 15] [--taus ...] [--cifar-dir DIR --ood-dirs D1,D2]`);
   process.exit(2);
 }
 run(rest).catch((e) => {

@@ -1,0 +1,180 @@
+/**
+ * `npm run bench -- replicate [--quick]`: the paper's headline experiments at the scale of this
+ * machine. For each pairing, trains CE, LogitNorm (tau 0.04 and the tau chosen on Gaussian noise)
+ * and LogitPenalty over several seeds, evaluates every final checkpoint with every scorer, and
+ * writes Tables 1, 2, 4, 5, the tau sweep (Figure 5), logit-norm curves (Figure 1) and MSP
+ * histograms (Figure 4) as SVG to docs/results.md, with the exact command and settings used.
+ *
+ * Runs already finished with the same config are reused, so an interrupted replicate continues.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { initBackend, type BackendName } from '../core/backend';
+import { defaultCacheDir } from '../core/data/cacheDir';
+import { evaluateCheckpoint, readEvaluations } from '../core/evaluate/evaluate';
+import { buildReport, configurationName, renderMarkdown } from '../core/evaluate/report';
+import type { EvaluationResult } from '../core/evaluate/results';
+import { RunStore, type Run } from '../core/runs/runStore';
+import { writeFileAtomic } from '../core/runs/atomicWrite';
+import { DEFAULT_TRAIN_CONFIG, describeConfig, type TrainConfig } from '../core/train/config';
+import { train } from '../core/train/trainer';
+import { histogramChart, lineChart, type Series } from './svg';
+
+interface Pairing {
+  key: string;
+  title: string;
+  dataset: string;
+  arch: string;
+  lr: number;
+  oodSets: string[];
+  probe: string;
+  note: string;
+  dataDir?: string;
+}
+
+const SCORERS = ['msp', 'odin', 'energy', 'gradnorm', 'maxlogit', 'react', 'knn', 'mahalanobis'];
+
+function pairings(values: Record<string, string | boolean | undefined>): Pairing[] {
+  const list: Pairing[] = [
+    { key: 'a', title: 'Fashion-MNIST (ID) on the small CNN with batch norm', dataset: 'fashion-mnist', arch: 'cnn', lr: 0.1, oodSets: ['mnist', 'gaussian', 'uniform'], probe: 'mnist', note: "the paper's recipe: lr 0.1" },
+    { key: 'b', title: 'MNIST (ID) on LeNet-5', dataset: 'mnist', arch: 'lenet', lr: 0.01, oodSets: ['fashion-mnist', 'gaussian', 'uniform'], probe: 'fashion-mnist', note: 'lr 0.01, not 0.1: LeNet has no batch norm and at 0.1 LogitNorm\'s logit norm runs away and accuracy collapses (the trainer warns)' },
+  ];
+  const cifarDir = values['cifar-dir'] as string | undefined;
+  if (cifarDir) {
+    const oodDirs = ((values['ood-dirs'] as string | undefined) ?? '').split(',').filter(Boolean);
+    list.push({ key: 'c', title: `CIFAR-10 (ID) on ${values['cifar-arch'] ?? 'wrn-40-2'}`, dataset: 'cifar10', arch: (values['cifar-arch'] as string) ?? 'wrn-40-2', lr: 0.1, oodSets: [...oodDirs, 'gaussian', 'uniform'], probe: oodDirs[0] ?? 'gaussian', note: "the paper's recipe", dataDir: cifarDir });
+  }
+  const wanted = ((values.pairings as string | undefined) ?? list.map((p) => p.key).join(',')).split(',');
+  return list.filter((p) => wanted.includes(p.key));
+}
+
+function sameConfig(a: TrainConfig, b: TrainConfig): boolean {
+  const keys: (keyof TrainConfig)[] = ['dataset', 'arch', 'loss', 'tau', 'lambda', 'epochs', 'batchSize', 'lr', 'schedule', 'seed', 'limit', 'oodProbe', 'weightDecay', 'momentum'];
+  return keys.every((k) => a[k] === b[k]);
+}
+
+export async function replicate(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean' },
+      pairings: { type: 'string' },
+      seeds: { type: 'string' },
+      epochs: { type: 'string' },
+      limit: { type: 'string' },
+      taus: { type: 'string' },
+      'ood-count': { type: 'string' },
+      'id-limit': { type: 'string' },
+      schedule: { type: 'string' },
+      backend: { type: 'string' },
+      'runs-dir': { type: 'string' },
+      out: { type: 'string' },
+      'cifar-dir': { type: 'string' },
+      'cifar-arch': { type: 'string' },
+      'ood-dirs': { type: 'string' },
+    },
+  });
+  const quick = values.quick === true;
+  const seeds = (values.seeds ?? (quick ? '1' : '1,2,3')).split(',').map(Number);
+  const epochs = Number(values.epochs ?? (quick ? 2 : 15));
+  const limit = values.limit !== undefined ? Number(values.limit) : quick ? 3000 : undefined;
+  const taus = (values.taus ?? (quick ? '0.01,0.04' : '0.005,0.01,0.02,0.04,0.05')).split(',').map(Number);
+  const oodCount = Number(values['ood-count'] ?? (quick ? 1000 : 10000));
+  const idLimit = values['id-limit'] !== undefined ? Number(values['id-limit']) : quick ? 1000 : undefined;
+  const schedule = values.schedule ?? 'cosine';
+  const runsDir = path.resolve(values['runs-dir'] ?? (quick ? '.oodlens/replicate-quick' : '.oodlens/replicate'));
+  const outFile = path.resolve(values.out ?? (quick ? 'docs/results-quick.md' : 'docs/results.md'));
+  const backend = await initBackend((values.backend ?? 'auto') as BackendName);
+  const store = new RunStore(runsDir);
+  const cacheDir = defaultCacheDir();
+  const command = `npm run bench -- replicate ${argv.join(' ')}`.trim();
+  const log = (m: string) => process.stderr.write(m + '\n');
+  log(`replicate on ${backend.name} (${backend.reason}); runs in ${runsDir}`);
+
+  async function runOnce(config: TrainConfig, scorers: string[], oodSets: string[]): Promise<{ run: Run<TrainConfig>; evaluation: EvaluationResult }> {
+    let run = store.list().map((r) => r as unknown as Run<TrainConfig>).find((r) => sameConfig(r.record.config, config) && r.record.status === 'done');
+    if (!run) {
+      const existing = store.list().map((r) => r as unknown as Run<TrainConfig>).find((r) => sameConfig(r.record.config, config));
+      run = existing ?? store.create(describeConfig(config), config);
+      log(`train ${run.id}`);
+      const t0 = Date.now();
+      await train(run, { cacheDir, backend: { name: backend.name, reason: backend.reason }, hooks: { onEvent: (e) => e.type === 'epoch' && log(`  epoch ${e.stats.epoch}: test acc ${(100 * e.stats.testAccuracy).toFixed(2)}%, |f| ID ${e.stats.logitNormTest.toFixed(2)}, OOD ${e.stats.logitNormOod.toFixed(2)}`) } });
+      log(`  ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    }
+    const checkpoint = run.latestCheckpoint()!;
+    const done = readEvaluations(run).find((e) => e.checkpoint.epoch === checkpoint.epoch && scorers.every((s) => e.scorers.some((x) => x.name === s)) && oodSets.every((o) => e.oodSets.some((x) => x.name === o)));
+    if (done) return { run, evaluation: done };
+    log(`evaluate ${run.id}`);
+    const { result } = await evaluateCheckpoint(run, checkpoint, { oodSets, scorers, oodCount, idLimit, cacheDir, backend: { name: backend.name, reason: backend.reason }, fitSamples: quick ? 1000 : 5000 });
+    return { run, evaluation: result };
+  }
+
+  const docs: string[] = [
+    '# OOD Lens: the paper at the scale of this machine',
+    '',
+    `Made by \`${command}\` on ${new Date().toISOString()}, backend ${backend.name} (${backend.reason}).`,
+    `Settings: epochs ${epochs}, seeds ${seeds.join(', ')}, ${limit ? `--limit ${limit}` : 'full training sets'}, schedule ${schedule}, SGD momentum 0.9, weight decay 5e-4, batch 128,`,
+    `tau sweep ${taus.join(', ')}, ${oodCount} images per OOD set, ${idLimit ?? 'all'} ID test images, scorers ${SCORERS.join(', ')}.`,
+    '',
+  ];
+  const figuresDir = path.join(path.dirname(outFile), 'figures');
+  fs.mkdirSync(figuresDir, { recursive: true });
+  const figure = (name: string, svg: string, alt: string) => {
+    writeFileAtomic(path.join(figuresDir, name), svg);
+    return `![${alt}](${path.relative(path.dirname(outFile), path.join(figuresDir, name))})`;
+  };
+
+  for (const p of pairings(values)) {
+    log(`\n== pairing ${p.key}: ${p.title}`);
+    const base: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, dataset: p.dataset, arch: p.arch, lr: p.lr, epochs, schedule, limit, oodProbe: p.probe, backend: backend.name, dataDir: p.dataDir };
+    // Figure 5: one LogitNorm run per tau (first seed); the tau with the lowest MSP FPR95 on Gaussian noise is chosen.
+    const sweep: { tau: number; gaussianFpr: number; averageFpr: number }[] = [];
+    for (const tau of taus) {
+      const { evaluation } = await runOnce({ ...base, loss: 'logitnorm', tau, seed: seeds[0] }, ['msp'], p.oodSets);
+      const msp = evaluation.results.filter((r) => r.scorer === 'msp');
+      sweep.push({ tau, gaussianFpr: msp.find((r) => r.oodSet === 'gaussian')?.fpr95 ?? NaN, averageFpr: msp.reduce((a, r) => a + r.fpr95, 0) / msp.length });
+    }
+    const chosen = sweep.slice().sort((a, b) => a.gaussianFpr - b.gaussianFpr || a.tau - b.tau)[0].tau;
+    const configs: TrainConfig[] = [];
+    for (const seed of seeds) {
+      configs.push({ ...base, loss: 'ce', seed });
+      configs.push({ ...base, loss: 'logitnorm', tau: 0.04, seed });
+      if (chosen !== 0.04) configs.push({ ...base, loss: 'logitnorm', tau: chosen, seed });
+      configs.push({ ...base, loss: 'logitpenalty', lambda: 0.05, seed });
+    }
+    const results: { run: Run<TrainConfig>; evaluation: EvaluationResult }[] = [];
+    for (const c of configs) results.push(await runOnce(c, SCORERS, p.oodSets));
+
+    docs.push(`## Pairing (${p.key}): ${p.title}`, '', `Architecture ${p.arch}, lr ${p.lr} (${p.note}); OOD sets ${p.oodSets.join(', ')}; logit norm probe ${p.probe}. Tau chosen on Gaussian noise: **${chosen}**.`, '');
+    docs.push(renderMarkdown(buildReport(results.map((r) => r.evaluation))));
+    docs.push('### Figure 5: MSP FPR95 against tau (LogitNorm, seed ' + seeds[0] + ')', '');
+    docs.push(figure(`${p.key}-tau-sweep.svg`, lineChart(`(${p.key}) FPR95 vs tau`, 'tau', 'FPR95 (%)', [
+      { label: 'Gaussian noise', points: sweep.map((s) => [s.tau, 100 * s.gaussianFpr]) },
+      { label: 'average of OOD sets', points: sweep.map((s) => [s.tau, 100 * s.averageFpr]), dashed: true },
+    ]), 'FPR95 against tau'), '');
+    docs.push('| tau | FPR95 Gaussian (%) | FPR95 average (%) |', '|---|---|---|', ...sweep.map((s) => `| ${s.tau} | ${(100 * s.gaussianFpr).toFixed(2)} | ${(100 * s.averageFpr).toFixed(2)} |`), '');
+    // Figure 1: logit norms per epoch, first seed, CE vs LogitNorm (tau 0.04).
+    const first = results.filter((r) => r.run.record.config.seed === seeds[0]);
+    const series: Series[] = [];
+    for (const r of first) {
+      const h = r.run.history();
+      const name = configurationName(r.evaluation).replace(`${p.dataset} ${p.arch} `, '');
+      series.push({ label: `${name} ID`, points: h.map((x) => [x.epoch, x.logitNormTest]) });
+      series.push({ label: `${name} OOD`, points: h.map((x) => [x.epoch, x.logitNormOod]), dashed: true });
+    }
+    docs.push('### Figure 1: mean logit norm per epoch (ID test solid, OOD probe dashed)', '');
+    docs.push(figure(`${p.key}-logit-norms.svg`, lineChart(`(${p.key}) mean L2 norm of logits`, 'epoch', '||f||', series, { logY: true }), 'logit norms per epoch'), '');
+    // Figure 4: MSP histograms, ID vs the first OOD set, CE vs LogitNorm 0.04.
+    docs.push(`### Figure 4: MSP of ID test vs ${p.oodSets[0]}`, '');
+    for (const r of first.filter((x) => x.run.record.config.loss === 'ce' || (x.run.record.config.loss === 'logitnorm' && x.run.record.config.tau === 0.04))) {
+      const row = r.evaluation.results.find((x) => x.scorer === 'msp' && x.oodSet === p.oodSets[0]);
+      if (!row) continue;
+      const name = r.run.record.config.loss;
+      docs.push(figure(`${p.key}-msp-${name}.svg`, histogramChart(`(${p.key}) ${name}: MSP`, 'max softmax probability', row.histogram.id.edges, [{ label: 'ID test', counts: row.histogram.id.counts }, { label: p.oodSets[0], counts: row.histogram.ood.counts }]), `MSP histogram ${name}`));
+    }
+    docs.push('');
+  }
+  writeFileAtomic(outFile, docs.join('\n') + '\n');
+  log(`\nwritten ${outFile}`);
+}
