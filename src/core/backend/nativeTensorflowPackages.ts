@@ -39,6 +39,9 @@ export function loadNativePackage(packageName: NativeTensorflowPackage): LoadOut
     return { ok: false, why: `${loadedPackage} is already loaded in this process, and only one TensorFlow backend can be` };
   }
   if (!isPackageInstalled(packageName)) return { ok: false, why: 'not installed (optional dependency)' };
+  // TensorFlow's C++ logging (oneDNN notes, CPU feature hints) would fill stderr at load; keep
+  // warnings and errors unless the user asked for a level.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '1';
   try {
     requirePackage[packageName]();
   } catch (e) {

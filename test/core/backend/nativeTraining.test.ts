@@ -1,0 +1,90 @@
+// Five SGD steps of LogitNorm training on tfjs-node (TensorFlow's C library, as
+// `npm run setup:native` builds it) against the same five steps on our wasm backend and on the
+// pure-JS cpu backend: same seeded model, same batch, so the weights after each must agree.
+// Skips, saying why, where tfjs-node cannot be loaded (CI does not run setup:native).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { initBackend, tf } from '../../../src/core/backend';
+import { TFJS_NODE, loadNativePackage } from '../../../src/core/backend/nativeTensorflowPackages';
+import { getLoss } from '../../../src/core/losses';
+import { buildModel } from '../../../src/core/models/registry';
+import { forward } from '../../../src/core/train/forward';
+import { Sgd } from '../../../src/core/train/sgd';
+import { trainableVariables } from '../../../src/core/train/trainer';
+import { seededValues } from './backendComparison';
+
+const native = loadNativePackage(TFJS_NODE);
+const skip = native.ok ? false : `${TFJS_NODE} is not loadable here (${native.why}); npm run setup:native builds it`;
+
+const STEPS = 5;
+
+interface Trajectory {
+  losses: number[];
+  weights: Float32Array[];
+}
+
+/** Builds the seeded model on `backend` and takes STEPS steps on one fixed batch. */
+async function trainSteps(backend: 'tensorflow' | 'wasm' | 'cpu', arch: string, batch: number): Promise<Trajectory> {
+  const info = await initBackend(backend);
+  assert.equal(tf.getBackend(), info.tfBackend);
+  const model = buildModel({ arch, inputShape: [28, 28, 1], numClasses: 10, seed: 3 });
+  const variables = trainableVariables(model);
+  const sgd = new Sgd({ momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
+  const x = tf.tensor4d(seededValues(batch * 28 * 28, 11), [batch, 28, 28, 1]);
+  const y = tf.tensor1d(Array.from(seededValues(batch, 12)).map((v) => Math.floor((v + 1) * 5)), 'int32');
+  const loss = getLoss('logitnorm');
+  const losses: number[] = [];
+  for (let step = 0; step < STEPS; step++) {
+    const { value, grads } = tf.variableGrads(() => loss.fn(forward(model, x, true).logits, y, { tau: 0.04 }), variables);
+    losses.push((await value.data())[0]);
+    sgd.step(variables, grads, 0.01);
+    tf.dispose([value, grads]);
+  }
+  const weights = variables.map((v) => v.dataSync() as Float32Array);
+  tf.dispose([x, y]);
+  sgd.dispose();
+  model.dispose();
+  return { losses, weights };
+}
+
+/** Every weight within `tolerance` x the largest |weight| of its tensor in the reference run. */
+function assertSameTrajectory(label: string, actual: Trajectory, reference: Trajectory, tolerance: number): void {
+  actual.losses.forEach((l, i) => assert.ok(Math.abs(l - reference.losses[i]) <= tolerance * Math.max(1, Math.abs(reference.losses[i])),
+    `${label}: loss at step ${i + 1} is ${l}, reference ${reference.losses[i]}`));
+  assert.equal(actual.weights.length, reference.weights.length);
+  reference.weights.forEach((ref, k) => {
+    const got = actual.weights[k];
+    assert.equal(got.length, ref.length, `${label}: size of weight ${k}`);
+    let scale = 0;
+    for (const v of ref) scale = Math.max(scale, Math.abs(v));
+    let worst = 0;
+    for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(got[i] - ref[i]));
+    assert.ok(worst <= tolerance * Math.max(scale, 1e-3), `${label}: weight ${k} differs by ${worst} (largest |w| ${scale})`);
+  });
+}
+
+test('tfjs-node is the tensorflow backend, on the CPU, and auto picks it', { skip }, async () => {
+  const info = await initBackend('auto');
+  assert.equal(info.name, 'tensorflow');
+  assert.equal(info.tfBackend, 'tensorflow');
+  assert.match(info.reason, /tfjs-node: loaded/);
+});
+
+for (const [arch, batch] of [['mlp', 64], ['lenet', 32], ['cnn', 16]] as const) {
+  test(`five LogitNorm SGD steps of ${arch} on tfjs-node match wasm to 1e-4`, { skip }, async () => {
+    const onNative = await trainSteps('tensorflow', arch, batch);
+    const onWasm = await trainSteps('wasm', arch, batch);
+    assertSameTrajectory(`${arch} tensorflow vs wasm`, onNative, onWasm, 1e-4);
+    // The weights moved: five steps that changed nothing would match trivially.
+    const initial = buildModel({ arch, inputShape: [28, 28, 1], numClasses: 10, seed: 3 });
+    const first = trainableVariables(initial)[0].dataSync();
+    assert.ok(first.some((v, i) => Math.abs(v - onWasm.weights[0][i]) > 1e-5), `${arch}: the first weight did not move`);
+    initial.dispose();
+  });
+}
+
+test('five LogitNorm SGD steps of the MLP on tfjs-node match the pure-JS cpu backend to 1e-4', { skip }, async () => {
+  const onNative = await trainSteps('tensorflow', 'mlp', 32);
+  const onCpu = await trainSteps('cpu', 'mlp', 32);
+  assertSameTrajectory('mlp tensorflow vs cpu', onNative, onCpu, 1e-4);
+});
