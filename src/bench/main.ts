@@ -1,5 +1,6 @@
 /**
  * `npm run bench -- speed [--backends cpu,wasm,tensorflow] [--archs mlp,lenet,cnn] [--steps 10]`
+ * `  [--vs-pytorch [--torch-threads N]]`: also PyTorch (a Python with torch) on the same networks, and each backend as a ratio to it
  *
  * Training images/s per architecture and backend (median of several steps after warm-up), each as
  * a ratio to the pure-JS cpu backend measured in the same process; scoring images/s per scorer;
@@ -17,6 +18,7 @@ import { trainableVariables } from '../core/train/trainer';
 import { createScorer } from '../core/scorers';
 import { detectionMetrics } from '../core/metrics';
 import { createRng } from '../core/data/rng';
+import { PYTORCH_ARCHS, findTorchPython, timePytorchSteps, type PytorchTimes } from './pytorchReference';
 import { replicate } from './replicate';
 
 function median(values: number[]): number {
@@ -73,17 +75,21 @@ async function scoreSeconds(scorer: string, batch: number, steps: number): Promi
 async function speed(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { backends: { type: 'string' }, archs: { type: 'string' }, steps: { type: 'string' }, 'cpu-steps': { type: 'string' }, batch: { type: 'string' }, scorers: { type: 'string' } },
+    options: {
+      backends: { type: 'string' }, archs: { type: 'string' }, steps: { type: 'string' }, 'cpu-steps': { type: 'string' }, batch: { type: 'string' }, scorers: { type: 'string' },
+      'vs-pytorch': { type: 'boolean' }, 'torch-threads': { type: 'string' },
+    },
   });
   const backends = (values.backends ?? 'cpu,wasm,tensorflow').split(',') as BackendName[];
   const archs = (values.archs ?? 'mlp,lenet,cnn').split(',');
   const steps = Number(values.steps ?? 10);
   const cpuSteps = Number(values['cpu-steps'] ?? 2);
   const batch = Number(values.batch ?? 128);
-  const scorers = (values.scorers ?? 'msp,odin,energy,gradnorm,maxlogit').split(',');
+  const scorers = (values.scorers ?? 'msp,odin,energy,gradnorm,maxlogit').split(',').filter((s) => s !== '');
   console.log(`# OOD Lens speed, ${new Date().toISOString()}`);
   console.log(`machine: ${os.cpus()[0]?.model ?? '?'} x ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log(`training: batch ${batch}, SGD momentum, LogitNorm loss, median of ${steps} steps after 2 warm-up (cpu: ${cpuSteps} after 1)\n`);
+  const torch = values['vs-pytorch'] ? startPytorchReference(archs, batch, steps, Number(values['torch-threads'] ?? 0)) : undefined;
   const trainTimes: Record<string, Record<string, number>> = {};
   const scoreTimes: Record<string, Record<string, number>> = {};
   const loaded: string[] = [];
@@ -113,6 +119,7 @@ async function speed(argv: string[]): Promise<void> {
   console.log(`| training images/s (x vs cpu) | ${loaded.join(' | ')} |`);
   console.log(`|---|${loaded.map(() => '---').join('|')}|`);
   for (const arch of archs) console.log(`| ${arch} | ${loaded.map((b) => `${(batch / trainTimes[b][arch]).toFixed(0)}${ratio(b, trainTimes, arch)}`).join(' | ')} |`);
+  if (torch) printVsPytorch(torch.finish(), archs, batch, loaded, trainTimes);
   console.log(`\n| scoring images/s, LeNet, batch 256 (x vs cpu) | ${loaded.join(' | ')} |`);
   console.log(`|---|${loaded.map(() => '---').join('|')}|`);
   for (const s of scorers) console.log(`| ${s} | ${loaded.map((b) => `${(256 / scoreTimes[b][s]).toFixed(0)}${ratio(b, scoreTimes, s)}`).join(' | ')} |`);
@@ -131,11 +138,49 @@ async function speed(argv: string[]): Promise<void> {
   console.log(`| seconds, ID and OOD n scores each | ${cells.join(' | ')} |`);
 }
 
+/**
+ * Times PyTorch once before the tfjs backends and once after, on a shared machine whose load
+ * drifts; the faster of the two medians per architecture is the reference (the harder one to
+ * match).
+ */
+function startPytorchReference(archs: string[], batch: number, steps: number, threads: number): { finish(): PytorchTimes | string } {
+  const found = findTorchPython();
+  if (!found.ok) return { finish: () => found.why };
+  const torchArchs = archs.filter((a) => PYTORCH_ARCHS.includes(a));
+  const before = timePytorchSteps(found.python, torchArchs, batch, steps, 2, threads);
+  console.error(`pytorch ${before.torch} (${found.python}, ${before.threads} thread${before.threads === 1 ? '' : 's'}): ${torchArchs.map((a) => `${a} ${(before.seconds[a] * 1000).toFixed(1)} ms`).join(', ')}`);
+  return {
+    finish(): PytorchTimes {
+      const after = timePytorchSteps(found.python, torchArchs, batch, steps, 2, threads);
+      console.error(`pytorch again: ${torchArchs.map((a) => `${a} ${(after.seconds[a] * 1000).toFixed(1)} ms`).join(', ')}`);
+      const seconds = Object.fromEntries(torchArchs.map((a) => [a, Math.min(before.seconds[a], after.seconds[a])]));
+      return { ...before, seconds };
+    },
+  };
+}
+
+/** Images/s per backend as a ratio to PyTorch's: PyTorch's time per step / ours. */
+function printVsPytorch(torch: PytorchTimes | string, archs: string[], batch: number, loaded: string[], trainTimes: Record<string, Record<string, number>>): void {
+  if (typeof torch === 'string') {
+    console.log(`\nPyTorch: not available (${torch})`);
+    return;
+  }
+  console.log(`\nPyTorch ${torch.torch} on the CPU (${torch.python}, ${torch.threads} thread${torch.threads === 1 ? '' : 's'}), same networks, batch, loss and optimizer; the faster of a run before and one after ours`);
+  console.log(`| training images/s (x = PyTorch time / ours) | pytorch | ${loaded.join(' | ')} |`);
+  console.log(`|---|---|${loaded.map(() => '---').join('|')}|`);
+  for (const arch of archs) {
+    const ref = torch.seconds[arch];
+    if (ref === undefined) continue;
+    const cells = loaded.map((b) => `${(batch / trainTimes[b][arch]).toFixed(0)} (x${(ref / trainTimes[b][arch]).toFixed(2)})`);
+    console.log(`| ${arch} | ${(batch / ref).toFixed(0)} | ${cells.join(' | ')} |`);
+  }
+}
+
 const [command, ...rest] = process.argv.slice(2);
 const commands: Record<string, (argv: string[]) => Promise<void>> = { speed, replicate };
 const run = commands[command ?? 'speed'];
 if (!run) {
-  console.error(`usage: npm run bench -- speed [--backends cpu,wasm,tensorflow] [--archs mlp,lenet,cnn] [--steps 10] [--cpu-steps 2]\n       npm run bench -- replicate [--quick] [--pairings a,b,c] [--seeds 1,2,3] [--epochs 15] [--taus ...] [--cifar-dir DIR --ood-dirs D1,D2]`);
+  console.error(`usage: npm run bench -- speed [--backends cpu,wasm,tensorflow] [--archs mlp,lenet,cnn] [--steps 10] [--cpu-steps 2] [--vs-pytorch [--torch-threads N]]\n       npm run bench -- replicate [--quick] [--pairings a,b,c] [--seeds 1,2,3] [--epochs 15] [--taus ...] [--cifar-dir DIR --ood-dirs D1,D2]`);
   process.exit(2);
 }
 run(rest).catch((e) => {

@@ -84,7 +84,7 @@ export async function replicate(argv: string[]): Promise<void> {
   const idLimit = values['id-limit'] !== undefined ? Number(values['id-limit']) : quick ? 1000 : undefined;
   const schedule = values.schedule ?? 'cosine';
   const runsDir = path.resolve(values['runs-dir'] ?? (quick ? '.oodlens/replicate-quick' : '.oodlens/replicate'));
-  const outFile = path.resolve(values.out ?? (quick ? 'docs/results-quick.md' : 'docs/results.md'));
+  const outFile = path.resolve(values.out ?? (quick ? 'artifacts/replicate-quick/results.md' : 'docs/results.md'));
   const backend = await initBackend((values.backend ?? 'auto') as BackendName);
   const store = new RunStore(runsDir);
   const cacheDir = defaultCacheDir();

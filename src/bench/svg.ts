@@ -10,9 +10,9 @@ export interface Series {
 }
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
-const W = 560;
+const W = 680;
 const H = 320;
-const M = { left: 60, right: 150, top: 30, bottom: 45 };
+const M = { left: 60, right: 230, top: 30, bottom: 45 };
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
