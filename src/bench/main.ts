@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- speed [--backends cpu,wasm,tensorflow] [--archs mlp,lenet,cnn] [--steps 10]`
- * `  [--vs-pytorch [--torch-threads N]]`: also PyTorch (a Python with torch) on the same networks, and each backend as a ratio to it
+ *   [--vs-pytorch [--torch-threads N]]: also PyTorch (a Python with torch) on the same networks, and each backend as a ratio to it
  *
  * Training images/s per architecture and backend (median of several steps after warm-up), each as
  * a ratio to the pure-JS cpu backend measured in the same process; scoring images/s per scorer;
