@@ -9,18 +9,20 @@ import { makeWasmBatchMatMulConfig } from './wasmBatchMatMul';
 import { wasmConv2dBackpropFilterConfig } from './wasmConv2dBackpropFilter';
 import { makeWasmConv2dBackpropInputConfig } from './wasmConv2dBackpropInput';
 import { wasmMaxPoolGradConfig } from './wasmMaxPoolGrad';
+import { wasmTileConfig } from './wasmTile';
 
 /** Kernels wasm lacks, which we add. */
 const ADDED: tf.KernelConfig[] = [wasmConv2dBackpropFilterConfig];
 
 /**
- * Kernels wasm ships slow (or, MaxPoolGrad, wrong), with the function that builds our
+ * Kernels wasm ships slow (or, MaxPoolGrad, wrong; Tile, batch norm's backward pass, element by element), with the function that builds our
  * replacement from the shipped one (some fall back on it for cases they do not cover).
  */
 const REPLACEMENTS: Record<string, (shipped: tf.KernelConfig) => tf.KernelConfig> = {
   [tf.Conv2DBackpropInput]: makeWasmConv2dBackpropInputConfig,
   [tf.BatchMatMul]: makeWasmBatchMatMulConfig,
   [tf.MaxPoolGrad]: () => wasmMaxPoolGradConfig,
+  [tf.Tile]: () => wasmTileConfig,
 };
 
 /** Names of the kernels this module adds and replaces. */
