@@ -135,7 +135,7 @@ async function speed(argv: string[]): Promise<void> {
     detectionMetrics(id, ood);
     cells.push(`${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms`);
   }
-  console.log(`| seconds, ID and OOD n scores each | ${cells.join(' | ')} |`);
+  console.log(`| time, n ID and n OOD scores | ${cells.join(' | ')} |`);
 }
 
 /**
