@@ -1,6 +1,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../../src/core/backend';
 import { UserInputError } from '../../../src/core/errors';
 import { buildModel, MODELS } from '../../../src/core/models/registry';
 import { setDropoutStep } from '../../../src/core/models/seededDropout';
@@ -8,7 +9,7 @@ import { LOGITS_LAYER, type ModelSpec } from '../../../src/core/models/types';
 import { CIFAR_SHAPE, MNIST_SHAPE, quickShape, seededImages } from './modelTestInputs';
 
 before(async () => {
-  await tf.setBackend('cpu');
+  await initBackend('wasm');
 });
 
 /** Width of the penultimate features, from each architecture's definition. */

@@ -1,13 +1,14 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../../src/core/backend';
 import { buildModel, MODELS } from '../../../src/core/models/registry';
 import { SeededDropout, setDropoutStep } from '../../../src/core/models/seededDropout';
 import type { ModelSpec } from '../../../src/core/models/types';
 import { quickShape, seededImages } from './modelTestInputs';
 
 before(async () => {
-  await tf.setBackend('cpu');
+  await initBackend('wasm');
 });
 
 function spec(arch: string, seed: number): ModelSpec {

@@ -1,11 +1,12 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../../src/core/backend';
 import { buildModel, countTrainableParams } from '../../../src/core/models/registry';
 import { CIFAR_SHAPE, MNIST_SHAPE } from './modelTestInputs';
 
 before(async () => {
-  await tf.setBackend('cpu');
+  await initBackend('wasm');
 });
 
 function trainableParams(arch: string, inputShape: [number, number, number], numClasses = 10): number {
