@@ -6,6 +6,8 @@
  * Both sides import this file; no other file spells a message kind as a string literal.
  */
 
+import type { EvaluationResult } from './core/evaluate/results';
+
 /** Bumped when a WorkerEvent changes shape; every event carries it as `v`. */
 export const WORKER_PROTOCOL_VERSION = 1;
 
@@ -61,7 +63,7 @@ export function parseWorkerEvent(line: string): WorkerEvent | undefined {
 export interface ChartSeries {
   label: string;
   /** A colour role the webview maps to a VS Code theme variable, never a literal colour. */
-  colorRole: 'train' | 'test' | 'ood' | 'accuracy';
+  colorRole: 'train' | 'test' | 'ood' | 'accuracy' | 'loss' | 'lr';
   values: Array<number | null>;
 }
 
@@ -78,6 +80,25 @@ export interface DashboardState {
   facts: Array<{ key: string; value: string }>;
   epochs: number[];
   logitNorm: ChartSeries[];
+  /** Training loss per epoch. */
+  loss: ChartSeries[];
+  /** Train and test accuracy per epoch, as fractions in [0, 1]. */
+  accuracy: ChartSeries[];
+  learningRate: ChartSeries[];
+}
+
+/** Everything the evaluation panel shows: one evaluation file as the engine wrote it, and where it is. */
+export interface EvaluationPanelState {
+  title: string;
+  /** Says where the numbers come from (the file's path). */
+  source: string;
+  /** The evaluation file itself: the panel draws its histograms, tables and reliability bins. */
+  evaluation: EvaluationResult;
+}
+
+/** What an evaluation panel stores with `setState`: its file, read again after a reload. */
+export interface EvaluationViewState {
+  evaluationFile: string;
 }
 
 /** What a panel stores with `setState` so its serializer can read the same run from disk again. */
@@ -86,13 +107,19 @@ export interface DashboardViewState {
   runDir?: string;
 }
 
+/** What a webview keeps with `setState`: the one or the other panel's view state. */
+export type PanelViewState = DashboardViewState | EvaluationViewState;
+
 export type ExtensionToWebview =
   | { type: 'dashboardState'; state: DashboardState; viewState: DashboardViewState }
+  | { type: 'evaluationState'; state: EvaluationPanelState; viewState: EvaluationViewState }
   | { type: 'error'; message: string };
 
 export type WebviewToExtension =
   | { type: 'ready' }
   | { type: 'chartRendered'; paintedPixels: number; epochCount: number }
+  /** The evaluation panel drew its histograms: how many canvases, and how many of them have pixels. */
+  | { type: 'histogramsRendered'; canvasCount: number; paintedCanvasCount: number }
   | { type: 'openRunFolder' };
 
 export type ExtensionToWebviewType = ExtensionToWebview['type'];

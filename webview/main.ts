@@ -1,84 +1,52 @@
 /**
- * The dashboard webview. It computes nothing: it posts `ready` once, then draws whatever whole
- * state the extension sends (src/protocol.ts), and keeps the view state VS Code needs to bring
- * the panel back after a reload.
+ * The webview of both panels (run dashboard, evaluation). It computes nothing: it posts `ready`
+ * once, then draws whatever whole state the extension sends (src/protocol.ts), and keeps the
+ * view state VS Code needs to bring the panel back after a reload.
  */
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import type { DashboardState, ExtensionToWebview } from '../src/protocol';
+import type { ExtensionToWebview } from '../src/protocol';
 import './dashboard.css';
-import { LogitNormChart } from './logitNormChart';
+import { DashboardView } from './dashboardView';
+import { element } from './dom';
+import { EvaluationView } from './evaluationView';
 import { onThemeChange } from './themeColors';
 import { vscodeApi } from './vscodeApi';
 
 const app = document.getElementById('app');
-if (!app) throw new Error('dashboard HTML has no #app element');
-
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-  const created = document.createElement(tag);
-  if (className) created.className = className;
-  if (text !== undefined) created.textContent = text;
-  return created;
-}
-
-/** The parts of the page that stay put; only their content changes with each state. */
-const title = element('h1');
-const statusBadge = document.createElement('vscode-badge');
-const revealButton = document.createElement('vscode-button');
-revealButton.textContent = 'Reveal run folder';
-revealButton.addEventListener('click', () => vscodeApi.postMessage({ type: 'openRunFolder' }));
-const header = element('header');
-header.append(title, statusBadge, revealButton);
-const source = element('p', 'source');
-const sampleNote = element('p', 'sample-note', 'These numbers are a fixed sample, not a run of yours.');
-const chartBox = element('div', 'chart-box');
-const canvas = element('canvas');
-canvas.id = 'logit-norm-chart';
-canvas.setAttribute('role', 'img');
-canvas.setAttribute('aria-label', 'Mean logit norm per epoch');
-chartBox.append(canvas);
-const emptyChart = element('p', 'empty-chart', 'No epochs recorded yet.');
-const facts = element('table', 'facts');
+if (!app) throw new Error('panel HTML has no #app element');
+const root: HTMLElement = app;
+const content = element('div');
 const errorText = element('p', 'error');
+root.replaceChildren(content, errorText);
 
-app.replaceChildren(header, source, sampleNote, chartBox, emptyChart, facts, errorText);
-
-/** Made with the first state, so a drawn canvas always means drawn data, never empty axes. */
-let chart: LogitNormChart | undefined;
-onThemeChange(() => chart?.applyTheme());
-
-function showState(state: DashboardState): void {
-  title.textContent = state.title;
-  statusBadge.textContent = state.isSample ? 'sample' : (state.status ?? 'unknown');
-  revealButton.hidden = state.isSample;
-  source.textContent = state.source;
-  sampleNote.hidden = !state.isSample;
-  emptyChart.hidden = state.epochs.length > 0;
-  chart ??= new LogitNormChart(canvas, (paintedPixels, epochCount) => vscodeApi.postMessage({ type: 'chartRendered', paintedPixels, epochCount }));
-  chart.show(state.epochs, state.logitNorm);
-  facts.replaceChildren(
-    ...state.facts.map(({ key, value }) => {
-      const row = element('tr');
-      row.append(element('th', undefined, key), element('td', undefined, value));
-      return row;
-    }),
-  );
-  errorText.textContent = '';
-}
+/** A panel shows one kind of state; its view is made with the first state of that kind. */
+let view: { kind: 'dashboard'; view: DashboardView } | { kind: 'evaluation'; view: EvaluationView } | undefined;
+onThemeChange(() => view?.view.applyTheme());
 
 window.addEventListener('message', (event: MessageEvent<ExtensionToWebview>) => {
   const message = event.data;
   switch (message.type) {
-    case 'dashboardState':
+    case 'dashboardState': {
       vscodeApi.setState(message.viewState);
-      showState(message.state);
+      if (view?.kind !== 'dashboard') view = { kind: 'dashboard', view: new DashboardView(content) };
+      view.view.show(message.state);
+      errorText.textContent = '';
       return;
+    }
+    case 'evaluationState': {
+      vscodeApi.setState(message.viewState);
+      if (view?.kind !== 'evaluation') view = { kind: 'evaluation', view: new EvaluationView(content) };
+      view.view.show(message.state);
+      errorText.textContent = '';
+      return;
+    }
     case 'error':
       errorText.textContent = message.message;
       return;
     default: {
       const unexpected: never = message;
-      console.warn('OOD Lens dashboard: unknown message', unexpected);
+      console.warn('OOD Lens panel: unknown message', unexpected);
     }
   }
 });

@@ -6,6 +6,8 @@ const SERIES_COLOR_VARIABLES: Record<ChartSeries['colorRole'], string> = {
   test: '--vscode-charts-green',
   ood: '--vscode-charts-red',
   accuracy: '--vscode-charts-purple',
+  loss: '--vscode-charts-orange',
+  lr: '--vscode-charts-yellow',
 };
 
 /** Used only when a theme leaves a variable unset, so a line never goes invisible. */
@@ -14,6 +16,8 @@ const FALLBACK_COLORS: Record<ChartSeries['colorRole'], string> = {
   test: '#89d185',
   ood: '#f14c4c',
   accuracy: '#b180d7',
+  loss: '#d18616',
+  lr: '#cca700',
 };
 
 function cssVariable(name: string): string {

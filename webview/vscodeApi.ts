@@ -1,10 +1,10 @@
 /** The handle a VS Code webview gets once per load, typed with the protocol's messages. */
-import type { DashboardViewState, WebviewToExtension } from '../src/protocol';
+import type { PanelViewState, WebviewToExtension } from '../src/protocol';
 
 export interface WebviewApi {
   postMessage(message: WebviewToExtension): void;
-  getState(): DashboardViewState | undefined;
-  setState(state: DashboardViewState): void;
+  getState(): PanelViewState | undefined;
+  setState(state: PanelViewState): void;
 }
 
 declare function acquireVsCodeApi(): WebviewApi;

@@ -99,7 +99,7 @@ export async function runUiTests({ context, baseUrl, workspace, artifactsDir, ch
   });
 
   if (runsView) {
-    await check('UI: a checkpoint\'s context menu offers "Evaluate OOD", which answers plainly', async () => {
+    await check('UI: a checkpoint\'s context menu offers "Evaluate OOD", which asks for the OOD sets', async () => {
       const runRow = page.locator('.monaco-list-row', { hasText: UI_RUN_ID }).first();
       if ((await runRow.getAttribute('aria-expanded')) !== 'true') await runRow.locator('.monaco-tl-twistie').click();
       const checkpointRow = page.locator('.monaco-list-row', { hasText: 'epoch 8' }).first();
@@ -109,9 +109,9 @@ export async function runUiTests({ context, baseUrl, workspace, artifactsDir, ch
       await menuItem.waitFor({ state: 'visible', timeout: 15_000 });
       await screenshot('04-checkpoint-menu.png');
       await menuItem.click();
-      await page.locator('.notifications-toasts', { hasText: 'arrives with the extension features' }).first().waitFor({ state: 'visible', timeout: 15_000 });
-      await page.waitForTimeout(600); // the toast slides in
-      await screenshot('05-placeholder-message.png');
+      await page.locator('.quick-input-widget', { hasText: 'OOD sets' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+      await screenshot('05-evaluate-ood-sets.png');
+      await page.keyboard.press('Escape');
     });
   }
 

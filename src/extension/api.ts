@@ -4,6 +4,8 @@
  */
 import type * as vscode from 'vscode';
 import type { ChartRenderedReport } from './dashboardPanels';
+import type { HistogramsRenderedReport } from './evaluationPanels';
+import type { JobEvent, JobOutcome } from './jobRunner';
 import type { RunsTreeNode } from './runsTree';
 
 export interface OodLensTestApi {
@@ -13,4 +15,11 @@ export interface OodLensTestApi {
   readonly onDidChangeRuns: vscode.Event<void>;
   /** Fires when a dashboard webview reports that Chart.js drew its chart. */
   readonly onDidRenderChart: vscode.Event<ChartRenderedReport>;
+  /** Fires when an evaluation webview reports that its histograms were drawn. */
+  readonly onDidRenderHistograms: vscode.Event<HistogramsRenderedReport>;
+  /** Every worker event of every job, and each job's outcome. */
+  readonly onDidReceiveJobEvent: vscode.Event<JobEvent>;
+  readonly onDidFinishJob: vscode.Event<JobOutcome>;
+  /** The running and queued jobs. */
+  jobs(): Array<{ id: number; title: string; state: 'running' | 'queued' }>;
 }

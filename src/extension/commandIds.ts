@@ -12,9 +12,12 @@ export const COMMAND_IDS = {
   deleteRun: 'oodLens.deleteRun',
   revealInExplorer: 'oodLens.revealInExplorer',
   refreshRuns: 'oodLens.refreshRuns',
+  openEvaluation: 'oodLens.openEvaluation',
+  showLog: 'oodLens.showLog',
 } as const;
 
 export type CommandId = (typeof COMMAND_IDS)[keyof typeof COMMAND_IDS];
 
 export const RUNS_VIEW_ID = 'oodLens.runs';
 export const DASHBOARD_VIEW_TYPE = 'oodLens.dashboard';
+export const EVALUATION_VIEW_TYPE = 'oodLens.evaluation';

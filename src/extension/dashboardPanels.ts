@@ -66,6 +66,9 @@ class DashboardPanel implements vscode.Disposable {
       case 'chartRendered':
         this.onChartRendered({ runDir: this.runDir, paintedPixels: message.paintedPixels, epochCount: message.epochCount });
         return;
+      case 'histogramsRendered':
+        // only the evaluation panel draws histograms
+        return;
       case 'openRunFolder':
         if (this.runDir) void vscode.commands.executeCommand(COMMAND_IDS.revealInExplorer, vscode.Uri.file(this.runDir));
         return;
@@ -113,16 +116,18 @@ export class DashboardPanels implements vscode.Disposable {
   }
 
   /** Shows the dashboard of `runDir` (the sample chart when undefined), opening it if needed. */
-  show(runDir: string | undefined): vscode.WebviewPanel {
+  show(runDir: string | undefined, options: { preserveFocus?: boolean } = {}): vscode.WebviewPanel {
     const existing = this.panels.get(panelKey(runDir));
     if (existing) {
-      existing.webviewPanel.reveal();
+      existing.webviewPanel.reveal(undefined, options.preserveFocus);
       return existing.webviewPanel;
     }
-    const webviewPanel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, panelTitle(runDir), vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: [this.assetsRoot],
-    });
+    const webviewPanel = vscode.window.createWebviewPanel(
+      DASHBOARD_VIEW_TYPE,
+      panelTitle(runDir),
+      { viewColumn: vscode.ViewColumn.Active, preserveFocus: options.preserveFocus ?? false },
+      { enableScripts: true, localResourceRoots: [this.assetsRoot] },
+    );
     this.adopt(webviewPanel, runDir);
     return webviewPanel;
   }
@@ -134,6 +139,11 @@ export class DashboardPanels implements vscode.Disposable {
     if (existing) existing.dispose();
     webviewPanel.title = panelTitle(runDir);
     this.adopt(webviewPanel, runDir);
+  }
+
+  /** Closes the dashboard of a run (its folder is being deleted). */
+  close(runDir: string): void {
+    this.panels.get(panelKey(runDir))?.dispose();
   }
 
   /** Re-sends every open panel's state, read from disk again. */

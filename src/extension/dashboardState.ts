@@ -6,7 +6,7 @@ import type { ChartSeries, DashboardState, EpochStats } from '../protocol';
 import { readHistory, readRunSummary } from './runFolders';
 
 /** Config keys shown first, in this order; the rest follow alphabetically. */
-const LEADING_CONFIG_KEYS = ['dataset', 'architecture', 'loss', 'tau', 'epochs', 'seed', 'backend'];
+const LEADING_CONFIG_KEYS = ['dataset', 'arch', 'architecture', 'loss', 'tau', 'epochs', 'seed', 'backend'];
 
 function formatConfigValue(value: unknown): string {
   if (typeof value === 'string') return value;
@@ -34,10 +34,24 @@ export function logitNormSeries(history: EpochStats[]): ChartSeries[] {
   ];
 }
 
+/** Loss, accuracy (train / test) and learning rate per epoch, straight from history.jsonl. */
+export function trainingSeries(history: EpochStats[]): Pick<DashboardState, 'loss' | 'accuracy' | 'learningRate'> {
+  return {
+    loss: [{ label: 'train loss', colorRole: 'loss', values: history.map((stats) => finiteOrNull(stats.trainLoss)) }],
+    accuracy: [
+      { label: 'train accuracy', colorRole: 'train', values: history.map((stats) => finiteOrNull(stats.trainAccuracy)) },
+      { label: 'test accuracy', colorRole: 'test', values: history.map((stats) => finiteOrNull(stats.testAccuracy)) },
+    ],
+    learningRate: [{ label: 'learning rate', colorRole: 'lr', values: history.map((stats) => finiteOrNull(stats.lr)) }],
+  };
+}
+
 export async function dashboardStateOfRun(runDir: string): Promise<DashboardState> {
   const summary = await readRunSummary(runDir);
   const history = await readHistory(runDir);
   const facts = configFacts(summary.config);
+  if (typeof summary.bestTestAccuracy === 'number') facts.unshift({ key: 'best test accuracy', value: `${(100 * summary.bestTestAccuracy).toFixed(2)}%` });
+  if (summary.error) facts.unshift({ key: 'error', value: summary.error });
   if (summary.problem) facts.unshift({ key: 'problem', value: summary.problem });
   return {
     runId: summary.id,
@@ -50,6 +64,7 @@ export async function dashboardStateOfRun(runDir: string): Promise<DashboardStat
     facts,
     epochs: history.map((stats) => stats.epoch),
     logitNorm: logitNormSeries(history),
+    ...trainingSeries(history),
   };
 }
 
@@ -70,5 +85,8 @@ export function sampleDashboardState(): DashboardState {
       { label: 'ID test (sample)', colorRole: 'test', values: [4.0, 7.6, 10.1, 12.2, 13.8, 15.0, 16.1, 16.9] },
       { label: 'OOD (sample)', colorRole: 'ood', values: [3.2, 5.4, 6.9, 8.1, 9.0, 9.7, 10.3, 10.8] },
     ],
+    loss: [],
+    accuracy: [],
+    learningRate: [],
   };
 }

@@ -4,7 +4,9 @@
  * being written right now: a missing or half-written file is reported, never thrown.
  */
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import type { EvaluationResult } from '../core/evaluate/results';
 import type { EpochStats } from '../protocol';
 
 /** Where runs live inside a workspace folder. */
@@ -19,6 +21,16 @@ export interface RunFolderSummary {
   status: string;
   /** Why run.json could not be read, when it could not; the folder is still listed. */
   problem?: string;
+  bestTestAccuracy?: number;
+  epochsDone?: number;
+  /** The engine's message when the run failed. */
+  error?: string;
+}
+
+/** One `<run>/evaluations/<id>.json`, read and checked for its format marker. */
+export interface EvaluationFile {
+  file: string;
+  result: EvaluationResult;
 }
 
 export interface CheckpointFolder {
@@ -30,8 +42,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function runsRootOf(workspaceFolderPath: string): string {
-  return path.join(workspaceFolderPath, RUNS_FOLDER_RELATIVE);
+/** The runs folder of a workspace folder: the setting `oodLens.runsFolder`, relative to the folder or absolute. */
+export function runsRootOf(workspaceFolderPath: string, configured: string = RUNS_FOLDER_RELATIVE): string {
+  return path.resolve(workspaceFolderPath, configured.trim() === '' ? RUNS_FOLDER_RELATIVE : configured);
 }
 
 /** Reads `<runDir>/run.json`: { id, config: {...}, status }. */
@@ -56,8 +69,56 @@ export async function readRunSummary(runDir: string): Promise<RunFolderSummary> 
     id: typeof parsed.id === 'string' && parsed.id !== '' ? parsed.id : folderName,
     runDir,
     config: isRecord(parsed.config) ? parsed.config : {},
-    status: typeof parsed.status === 'string' ? parsed.status : 'unknown',
+    status: observedStatus(parsed),
+    bestTestAccuracy: typeof parsed.bestTestAccuracy === 'number' ? parsed.bestTestAccuracy : undefined,
+    epochsDone: typeof parsed.epochsDone === 'number' ? parsed.epochsDone : undefined,
+    error: typeof parsed.error === 'string' ? parsed.error : undefined,
   };
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The status as a reader should see it: a run that says `running` but whose process on this host
+ * is gone (killed hard, machine crashed) is `interrupted`, as the engine's own RunStore reports.
+ */
+function observedStatus(record: Record<string, unknown>): string {
+  const status = typeof record.status === 'string' ? record.status : 'unknown';
+  if (status === 'running' && typeof record.pid === 'number' && record.host === os.hostname() && !processIsAlive(record.pid)) return 'interrupted';
+  return status;
+}
+
+function isEvaluationResult(value: unknown): value is EvaluationResult {
+  return isRecord(value) && value.format === 'ood-lens-evaluation' && Array.isArray(value.results) && isRecord(value.checkpoint);
+}
+
+/** Reads one evaluation file; undefined when it is missing or not an evaluation of this format. */
+export async function readEvaluationFile(file: string): Promise<EvaluationFile | undefined> {
+  try {
+    const parsed: unknown = JSON.parse(await fs.readFile(file, 'utf8'));
+    return isEvaluationResult(parsed) ? { file, result: parsed } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every evaluation of a run (files are written whole, atomically), oldest first. */
+export async function listEvaluations(runDir: string): Promise<EvaluationFile[]> {
+  let names: string[];
+  try {
+    names = (await fs.readdir(path.join(runDir, 'evaluations'))).filter((name) => name.endsWith('.json')).sort();
+  } catch {
+    return [];
+  }
+  const read = await Promise.all(names.map((name) => readEvaluationFile(path.join(runDir, 'evaluations', name))));
+  return read.filter((entry): entry is EvaluationFile => entry !== undefined).sort((a, b) => a.result.createdAt.localeCompare(b.result.createdAt));
 }
 
 /** Paths of the run folders under `runsRoot`, by folder name, last first (run ids start with a time stamp). */

@@ -16,11 +16,24 @@
  *    every change; the extension runs where the files are (extensionKind "workspace").
  */
 import { promises as fs, watch, type FSWatcher } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { listRunDirs, runsRootOf } from './runFolders';
+import { listRunDirs } from './runFolders';
+import { runsRootOfFolder, SETTINGS_SECTION } from './settings';
 
 const DEBOUNCE_MILLISECONDS = 200;
-const RUN_STORE_GLOB = '{.oodlens,.oodlens/runs,.oodlens/runs/**}';
+/**
+ * `{.oodlens,.oodlens/runs,.oodlens/runs/**}` for the default runs folder: the folder, each one
+ * above it inside the workspace folder, and everything below it. A runs folder outside the
+ * workspace folder is followed by the Node watchers alone.
+ */
+export function runStoreGlob(workspaceFolderPath: string, runsRoot: string): string | undefined {
+  const relative = path.relative(workspaceFolderPath, runsRoot);
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return undefined;
+  const segments = relative.split(path.sep);
+  const prefixes = segments.map((_, index) => segments.slice(0, index + 1).join('/'));
+  return `{${[...prefixes, `${prefixes[prefixes.length - 1]}/**`].join(',')}}`;
+}
 
 async function isDirectory(folder: string): Promise<boolean> {
   try {
@@ -48,13 +61,20 @@ export class RunStoreWatcher implements vscode.Disposable {
         this.watchWorkspaceFolders();
         this.fireSoon();
       }),
+      vscode.workspace.onDidChangeConfiguration((change) => {
+        if (!change.affectsConfiguration(`${SETTINGS_SECTION}.runsFolder`)) return;
+        this.watchWorkspaceFolders();
+        this.fireSoon();
+      }),
     );
   }
 
   private watchWorkspaceFolders(): void {
     for (const watcher of this.workspaceWatchers) watcher.dispose();
-    this.workspaceWatchers = (vscode.workspace.workspaceFolders ?? []).map((folder) => {
-      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, RUN_STORE_GLOB));
+    this.workspaceWatchers = (vscode.workspace.workspaceFolders ?? []).flatMap((folder) => {
+      const glob = runStoreGlob(folder.uri.fsPath, runsRootOfFolder(folder));
+      if (!glob) return [];
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, glob));
       watcher.onDidCreate(() => this.fireSoon());
       watcher.onDidChange(() => this.fireSoon());
       watcher.onDidDelete(() => this.fireSoon());
@@ -67,10 +87,15 @@ export class RunStoreWatcher implements vscode.Disposable {
   private async syncFolderWatchers(): Promise<void> {
     const wanted = new Set<string>();
     for (const workspaceFolder of vscode.workspace.workspaceFolders ?? []) {
-      const runsRoot = runsRootOf(workspaceFolder.uri.fsPath);
+      const runsRoot = runsRootOfFolder(workspaceFolder);
       if (!(await isDirectory(runsRoot))) continue;
       wanted.add(runsRoot);
-      for (const runDir of await listRunDirs(runsRoot)) wanted.add(runDir);
+      for (const runDir of await listRunDirs(runsRoot)) {
+        wanted.add(runDir);
+        // A second evaluation only changes evaluations/, which the run folder's watcher does not see.
+        const evaluations = path.join(runDir, 'evaluations');
+        if (await isDirectory(evaluations)) wanted.add(evaluations);
+      }
     }
     if (this.disposed) return;
     for (const [folder, watcher] of this.folderWatchers) {

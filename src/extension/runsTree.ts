@@ -1,49 +1,62 @@
 /**
- * The "Runs" tree of the OOD Lens activity-bar container: one item per run folder under
- * `<workspace folder>/.oodlens/runs/`, its checkpoints below it. Rebuilt from disk whenever the
- * run store watcher says something changed.
+ * The "Runs" tree of the OOD Lens activity-bar container: runs (icon by status) -> checkpoints
+ * (epoch, test accuracy) -> evaluations -> one row per scorer x OOD set with FPR95 and AUROC
+ * inline and every metric in the tooltip. Rebuilt from disk whenever the run store watcher says
+ * something changed; the words come from treeText.ts.
  */
 import * as vscode from 'vscode';
+import type { ScorerOodResult } from '../core/evaluate/results';
+import type { EpochStats } from '../protocol';
 import { COMMAND_IDS } from './commandIds';
-import { listCheckpoints, listRunFolders, runsRootOf, type CheckpointFolder, type RunFolderSummary } from './runFolders';
+import { listCheckpoints, listEvaluations, listRunFolders, readHistory, type CheckpointFolder, type EvaluationFile, type RunFolderSummary } from './runFolders';
+import { runsRootOfFolder } from './settings';
+import {
+  checkpointDescription,
+  checkpointLabel,
+  evaluationDescription,
+  evaluationLabel,
+  resultDescription,
+  resultLabel,
+  resultTooltipMarkdown,
+  runDescription,
+} from './treeText';
 
 /** The `contextValue`s the `view/item/context` menus of package.json match. */
 export const RUN_CONTEXT_VALUE = 'run';
 export const CHECKPOINT_CONTEXT_VALUE = 'checkpoint';
+export const EVALUATION_CONTEXT_VALUE = 'evaluation';
+export const RESULT_CONTEXT_VALUE = 'evaluationResult';
 
 export type RunsTreeNode =
-  | { kind: 'run'; summary: RunFolderSummary; workspaceFolderName: string; checkpoints: CheckpointFolder[] }
-  | { kind: 'checkpoint'; run: RunFolderSummary; checkpoint: CheckpointFolder };
+  | { kind: 'run'; summary: RunFolderSummary; workspaceFolderName: string; checkpoints: CheckpointFolder[]; history: EpochStats[]; evaluations: EvaluationFile[] }
+  | { kind: 'checkpoint'; run: RunFolderSummary; checkpoint: CheckpointFolder; stats?: EpochStats; evaluations: EvaluationFile[] }
+  | { kind: 'evaluation'; run: RunFolderSummary; evaluation: EvaluationFile }
+  | { kind: 'result'; run: RunFolderSummary; evaluation: EvaluationFile; row: ScorerOodResult; index: number };
 
-function statusIcon(status: string): vscode.ThemeIcon {
+export type RunNode = Extract<RunsTreeNode, { kind: 'run' }>;
+
+export function statusIcon(status: string): vscode.ThemeIcon {
   switch (status) {
     case 'done':
     case 'finished':
-      return new vscode.ThemeIcon('pass');
+      return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
     case 'running':
       return new vscode.ThemeIcon('sync~spin');
     case 'failed':
     case 'error':
-      return new vscode.ThemeIcon('error');
+      return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
     case 'cancelled':
       return new vscode.ThemeIcon('circle-slash');
+    case 'interrupted':
+      return new vscode.ThemeIcon('debug-disconnect');
     default:
       return new vscode.ThemeIcon('beaker');
   }
 }
 
-function runDescription(summary: RunFolderSummary): string {
-  if (summary.problem) return summary.problem;
-  const { loss, tau, dataset } = summary.config;
-  const parts: string[] = [];
-  if (typeof dataset === 'string') parts.push(dataset);
-  if (typeof loss === 'string') parts.push(typeof tau === 'number' && loss.toLowerCase().includes('logitnorm') ? `${loss} tau=${tau}` : loss);
-  parts.push(summary.status);
-  return parts.join(' · ');
-}
-
 function runTooltip(summary: RunFolderSummary): vscode.MarkdownString {
   const tooltip = new vscode.MarkdownString(`**${summary.id}** (${summary.status})\n\n`);
+  if (summary.error) tooltip.appendMarkdown(`Error: ${summary.error}\n\n`);
   tooltip.appendCodeblock(JSON.stringify(summary.config, null, 2), 'json');
   tooltip.appendMarkdown(`\n${summary.runDir}`);
   return tooltip;
@@ -59,17 +72,19 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   }
 
   /** Every run folder of every workspace folder, read from disk now. */
-  async listRuns(): Promise<Array<Extract<RunsTreeNode, { kind: 'run' }>>> {
+  async listRuns(): Promise<RunNode[]> {
     const folders = vscode.workspace.workspaceFolders ?? [];
     const perFolder = await Promise.all(
       folders.map(async (folder) => {
-        const summaries = await listRunFolders(runsRootOf(folder.uri.fsPath));
+        const summaries = await listRunFolders(runsRootOfFolder(folder));
         return Promise.all(
-          summaries.map(async (summary) => ({
-            kind: 'run' as const,
+          summaries.map(async (summary): Promise<RunNode> => ({
+            kind: 'run',
             summary,
             workspaceFolderName: folder.name,
             checkpoints: await listCheckpoints(summary.runDir),
+            history: await readHistory(summary.runDir),
+            evaluations: await listEvaluations(summary.runDir),
           })),
         );
       }),
@@ -79,8 +94,26 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
 
   async getChildren(node?: RunsTreeNode): Promise<RunsTreeNode[]> {
     if (!node) return this.listRuns();
-    if (node.kind === 'run') return node.checkpoints.map((checkpoint) => ({ kind: 'checkpoint' as const, run: node.summary, checkpoint }));
-    return [];
+    switch (node.kind) {
+      case 'run':
+        return node.checkpoints.map((checkpoint) => ({
+          kind: 'checkpoint' as const,
+          run: node.summary,
+          checkpoint,
+          stats: node.history.find((stats) => stats.epoch === checkpoint.epoch),
+          evaluations: node.evaluations.filter((evaluation) => evaluation.result.checkpoint.epoch === checkpoint.epoch),
+        }));
+      case 'checkpoint':
+        return node.evaluations.map((evaluation) => ({ kind: 'evaluation' as const, run: node.run, evaluation }));
+      case 'evaluation':
+        return node.evaluation.result.results.map((row, index) => ({ kind: 'result' as const, run: node.run, evaluation: node.evaluation, row, index }));
+      case 'result':
+        return [];
+      default: {
+        const unexpected: never = node;
+        throw new Error(`unknown runs tree node ${JSON.stringify(unexpected)}`);
+      }
+    }
   }
 
   getTreeItem(node: RunsTreeNode): vscode.TreeItem {
@@ -101,11 +134,36 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
         return item;
       }
       case 'checkpoint': {
-        const item = new vscode.TreeItem(`epoch ${node.checkpoint.epoch}`, vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(
+          checkpointLabel(node.checkpoint.epoch),
+          node.evaluations.length > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
+        );
         item.id = `checkpoint:${node.checkpoint.dir}`;
-        item.tooltip = node.checkpoint.dir;
+        item.description = checkpointDescription(node.stats, node.evaluations.length);
+        item.tooltip = `${node.checkpoint.dir}\nRight-click: Evaluate OOD`;
         item.iconPath = new vscode.ThemeIcon('save');
         item.contextValue = CHECKPOINT_CONTEXT_VALUE;
+        return item;
+      }
+      case 'evaluation': {
+        const { result, file } = node.evaluation;
+        const item = new vscode.TreeItem(evaluationLabel(result), vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `evaluation:${file}`;
+        item.description = evaluationDescription(result);
+        item.tooltip = `${file}\nClick: open the evaluation panel`;
+        item.iconPath = new vscode.ThemeIcon('beaker');
+        item.contextValue = EVALUATION_CONTEXT_VALUE;
+        item.command = { command: COMMAND_IDS.openEvaluation, title: 'Open Evaluation', arguments: [node] };
+        return item;
+      }
+      case 'result': {
+        const item = new vscode.TreeItem(resultLabel(node.row), vscode.TreeItemCollapsibleState.None);
+        item.id = `result:${node.evaluation.file}:${node.index}`;
+        item.description = resultDescription(node.row);
+        item.tooltip = new vscode.MarkdownString(resultTooltipMarkdown(node.row, node.evaluation.result));
+        item.iconPath = new vscode.ThemeIcon('graph');
+        item.contextValue = RESULT_CONTEXT_VALUE;
+        item.command = { command: COMMAND_IDS.openEvaluation, title: 'Open Evaluation', arguments: [node] };
         return item;
       }
       default: {

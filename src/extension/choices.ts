@@ -1,0 +1,29 @@
+/**
+ * The names a user picks among in the quick picks: the engine's registries, as the CLI spells
+ * them (`ood-lens train --help`, `ood-lens evaluate --help`). Kept here as plain lists because the
+ * extension must not import the engine (it would load tfjs); the engine checks every name again
+ * and answers an unknown one with a one-line error.
+ */
+export const DATASETS = ['mnist', 'fashion-mnist', 'cifar10', 'cifar100'] as const;
+export const ARCHITECTURES = ['mlp', 'lenet', 'cnn', 'wrn-40-2', 'resnet18', 'resnet34', 'densenet-bc-100'] as const;
+export const LOSSES = ['logitnorm', 'ce', 'logitpenalty'] as const;
+export const OOD_SETS = ['fashion-mnist', 'mnist', 'gaussian', 'uniform', 'cifar10', 'cifar100'] as const;
+export const SCORERS = ['msp', 'odin', 'energy', 'gradnorm', 'maxlogit', 'react', 'knn', 'mahalanobis'] as const;
+export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const SCHEDULES = ['step:80,140', 'cosine', 'constant'] as const;
+export const EPOCH_CHOICES = [1, 2, 5, 10, 20, 50, 100, 200] as const;
+
+export const ARCHITECTURE_DETAILS: Record<string, string> = {
+  mlp: '784-256-256-10, seconds an epoch',
+  lenet: 'LeNet-5, no batch norm (lr 0.01 for LogitNorm)',
+  cnn: 'small CNN with batch norm',
+  'wrn-40-2': 'WideResNet-40-2, the paper\'s CIFAR network (slow without a GPU)',
+  resnet18: 'ResNet-18',
+  resnet34: 'ResNet-34',
+  'densenet-bc-100': 'DenseNet-BC-100',
+};
+
+/** Items with the default first and marked, then the others in list order. */
+export function defaultFirst<T>(values: readonly T[], preferred: T): T[] {
+  return [preferred, ...values.filter((value) => value !== preferred)];
+}

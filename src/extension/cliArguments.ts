@@ -1,0 +1,105 @@
+/**
+ * The command lines the extension gives the engine's CLI (`node dist/cli.js ...`). Pure: the
+ * options come in as plain values (from settings and quick picks), the argv goes out, so what the
+ * extension asks for is unit-tested without VS Code. Every job gets `--events jsonl` and `--out`.
+ */
+
+export interface TrainOptions {
+  dataset: string;
+  architecture: string;
+  loss: string;
+  tau: number;
+  lambda: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  schedule?: string;
+  seed?: number;
+  /** Train on the first N training images only; undefined = all of them. */
+  limit?: number;
+  oodProbe?: string;
+  backend: string;
+  dataFolder?: string;
+  cacheFolder?: string;
+  runsFolder: string;
+}
+
+export interface EvaluateOptions {
+  /** A run folder or a checkpoint folder `<run>/checkpoints/epoch-N`. */
+  target: string;
+  oodSets: string[];
+  scorers: string[];
+  oodCount?: number;
+  idLimit?: number;
+  backend: string;
+  cacheFolder?: string;
+  runsFolder: string;
+}
+
+export type ReportFormat = 'md' | 'csv' | 'json';
+
+export interface ReportOptions {
+  /** Run folders (or ids); empty = every evaluated run under the runs folder. */
+  runs: string[];
+  format: ReportFormat;
+  runsFolder: string;
+}
+
+export function trainArguments(options: TrainOptions): string[] {
+  const args = [
+    'train',
+    '--dataset', options.dataset,
+    '--arch', options.architecture,
+    '--loss', options.loss,
+    '--epochs', String(options.epochs),
+    '--batch-size', String(options.batchSize),
+    '--lr', String(options.lr),
+    '--backend', options.backend,
+  ];
+  if (options.loss === 'logitnorm') args.push('--tau', String(options.tau));
+  if (options.loss === 'logitpenalty') args.push('--lambda', String(options.lambda));
+  if (options.schedule) args.push('--schedule', options.schedule);
+  if (options.seed !== undefined) args.push('--seed', String(options.seed));
+  if (options.limit !== undefined && options.limit > 0) args.push('--limit', String(options.limit));
+  if (options.oodProbe) args.push('--ood-probe', options.oodProbe);
+  if (options.dataFolder) args.push('--data-dir', options.dataFolder);
+  if (options.cacheFolder) args.push('--cache-dir', options.cacheFolder);
+  args.push('--out', options.runsFolder, '--events', 'jsonl');
+  return args;
+}
+
+export function evaluateArguments(options: EvaluateOptions): string[] {
+  if (options.oodSets.length === 0) throw new Error('evaluate needs at least one OOD set');
+  if (options.scorers.length === 0) throw new Error('evaluate needs at least one scorer');
+  const args = ['evaluate', options.target, '--ood', options.oodSets.join(','), '--scorers', options.scorers.join(','), '--backend', options.backend];
+  if (options.oodCount !== undefined && options.oodCount > 0) args.push('--ood-count', String(options.oodCount));
+  if (options.idLimit !== undefined && options.idLimit > 0) args.push('--id-limit', String(options.idLimit));
+  if (options.cacheFolder) args.push('--cache-dir', options.cacheFolder);
+  args.push('--out', options.runsFolder, '--events', 'jsonl');
+  return args;
+}
+
+/** `report` prints the table on stdout; it has no event stream. */
+export function reportArguments(options: ReportOptions): string[] {
+  return ['report', ...options.runs, '--format', options.format, '--out', options.runsFolder];
+}
+
+/** A short title for a train job ("LogitNorm tau=0.04 · lenet on mnist, 5 epochs"). */
+export function trainJobTitle(options: Pick<TrainOptions, 'loss' | 'tau' | 'lambda' | 'architecture' | 'dataset' | 'epochs'>): string {
+  const loss = lossLabel(options.loss);
+  const parameter = options.loss === 'logitnorm' ? ` tau=${options.tau}` : options.loss === 'logitpenalty' ? ` lambda=${options.lambda}` : '';
+  return `Train ${loss}${parameter} · ${options.architecture} on ${options.dataset}, ${options.epochs} epoch${options.epochs === 1 ? '' : 's'}`;
+}
+
+export function lossLabel(loss: string): string {
+  switch (loss) {
+    case 'logitnorm':
+      return 'LogitNorm';
+    case 'ce':
+      return 'Cross-Entropy';
+    case 'logitpenalty':
+      return 'LogitPenalty';
+    default:
+      return loss;
+  }
+}

@@ -1,0 +1,354 @@
+/**
+ * Runs the engine's jobs (`node <extension>/dist/cli.js train|evaluate ... --events jsonl`) as
+ * child processes, one after the other from a queue, never in the extension host. Each job gets
+ * a progress notification with Cancel (SIGTERM to the child: the engine stops at the next batch
+ * and marks its run `cancelled`), the status-bar item while it runs, and its whole output in the
+ * "OOD Lens" output channel. A job that fails shows its error with "Open Log".
+ *
+ * Owns: the output channel, the status-bar item, the queue and every child process; all are
+ * disposed with it (children get SIGTERM).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { parseWorkerEvent, type JobKind, type WorkerEvent } from '../protocol';
+import { COMMAND_IDS } from './commandIds';
+import { JobQueue, type QueuedJob, type RunningJob } from './jobQueue';
+import { LineSplitter } from './lineSplitter';
+
+export const OUTPUT_CHANNEL_NAME = 'OOD Lens';
+/** After Cancel, how long the child may take to reach the end of its batch before SIGKILL. */
+const CANCEL_GRACE_MILLISECONDS = 30_000;
+
+export interface JobRequest {
+  kind: JobKind;
+  title: string;
+  /** Arguments after `dist/cli.js`. */
+  args: string[];
+  cwd?: string;
+}
+
+export interface JobOutcome {
+  id: number;
+  kind: JobKind;
+  title: string;
+  status: 'done' | 'cancelled' | 'failed';
+  runId?: string;
+  runDir?: string;
+  exitCode: number | null;
+  errorMessage?: string;
+  userError?: boolean;
+  /** Evaluation files the job wrote (evaluate). */
+  evaluationFiles: string[];
+  /** Checkpoint folders the job wrote (train). */
+  checkpoints: string[];
+}
+
+export interface JobEvent {
+  jobId: number;
+  kind: JobKind;
+  event: WorkerEvent;
+}
+
+/** What the status bar and the progress notification say about a running job. */
+interface JobProgress {
+  runId?: string;
+  totalEpochs?: number;
+  epoch?: number;
+  step?: number;
+  totalSteps?: number;
+  message?: string;
+}
+
+function progressText(progress: JobProgress): string {
+  const parts: string[] = [];
+  if (progress.epoch !== undefined) parts.push(`epoch ${progress.epoch}${progress.totalEpochs ? `/${progress.totalEpochs}` : ''}`);
+  if (progress.step !== undefined && progress.totalSteps) parts.push(`step ${progress.step}/${progress.totalSteps}`);
+  if (progress.message) parts.push(progress.message);
+  return parts.join(' · ');
+}
+
+/** 0..100: epochs done plus the fraction of the current epoch (or of the whole job). */
+function progressPercent(progress: JobProgress): number {
+  const stepFraction = progress.step !== undefined && progress.totalSteps ? Math.min(1, progress.step / progress.totalSteps) : 0;
+  if (progress.totalEpochs && progress.epoch !== undefined) return (100 * (progress.epoch - 1 + stepFraction)) / progress.totalEpochs;
+  return 100 * stepFraction;
+}
+
+class ChildJob implements RunningJob<JobOutcome> {
+  readonly done: Promise<JobOutcome>;
+  private child: ChildProcess | undefined;
+  private killTimer: NodeJS.Timeout | undefined;
+  private cancelRequested = false;
+  private readonly progress: JobProgress = {};
+  private readonly outcome: JobOutcome;
+  private reportProgress: ((text: string, percent: number) => void) | undefined;
+  private finishedStatus: 'done' | 'cancelled' | undefined;
+
+  constructor(
+    readonly id: number,
+    private readonly request: JobRequest,
+    private readonly cliPath: string,
+    private readonly log: (line: string) => void,
+    private readonly onEvent: (event: JobEvent) => void,
+    private readonly onProgress: () => void,
+  ) {
+    this.outcome = { id, kind: request.kind, title: request.title, status: 'failed', exitCode: null, evaluationFiles: [], checkpoints: [] };
+    this.done = new Promise<JobOutcome>((resolve) => this.start(resolve));
+  }
+
+  get statusText(): string {
+    const detail = progressText(this.progress);
+    return detail ? `${this.request.title}: ${detail}` : this.request.title;
+  }
+
+  get percent(): number {
+    return progressPercent(this.progress);
+  }
+
+  /** The progress notification calls this with its `report`; updates go there from now on. */
+  attachProgress(report: (text: string, percent: number) => void): void {
+    this.reportProgress = report;
+    report(progressText(this.progress), this.percent);
+  }
+
+  private start(resolve: (outcome: JobOutcome) => void): void {
+    const args = [this.cliPath, ...this.request.args];
+    this.log(`[job ${this.id}] ${this.request.title}`);
+    this.log(`[job ${this.id}] $ node ${args.map((arg) => (/\s/.test(arg) ? JSON.stringify(arg) : arg)).join(' ')}`);
+    let child: ChildProcess;
+    try {
+      // The extension host's own executable runs the CLI; under Electron (desktop VS Code)
+      // ELECTRON_RUN_AS_NODE makes it plain Node.
+      child = spawn(process.execPath, args, {
+        cwd: this.request.cwd,
+        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    } catch (error) {
+      this.outcome.errorMessage = `could not start the engine: ${String(error)}`;
+      this.log(`[job ${this.id}] ${this.outcome.errorMessage}`);
+      resolve(this.outcome);
+      return;
+    }
+    this.child = child;
+    const stdout = new LineSplitter((line) => this.receiveLine(line));
+    const stderr = new LineSplitter((line) => this.log(line));
+    child.stdout?.setEncoding('utf8');
+    child.stderr?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => stdout.push(chunk));
+    child.stderr?.on('data', (chunk: string) => stderr.push(chunk));
+    child.on('error', (error) => {
+      this.outcome.errorMessage ??= `the engine process failed: ${error.message}`;
+      this.log(`[job ${this.id}] ${error.message}`);
+    });
+    child.on('close', (code, signal) => {
+      stdout.flush();
+      stderr.flush();
+      if (this.killTimer) clearTimeout(this.killTimer);
+      this.child = undefined;
+      this.outcome.exitCode = code;
+      if (this.finishedStatus) this.outcome.status = this.finishedStatus;
+      else if (code === 130 || (this.cancelRequested && signal !== null)) this.outcome.status = 'cancelled';
+      else if (code === 0 && this.outcome.errorMessage === undefined) this.outcome.status = 'done';
+      else {
+        this.outcome.status = 'failed';
+        this.outcome.errorMessage ??= `the engine exited with ${code !== null ? `code ${code}` : `signal ${signal}`}`;
+      }
+      this.log(`[job ${this.id}] ${this.outcome.status}${code !== null ? ` (exit code ${code})` : signal ? ` (${signal})` : ''}`);
+      resolve(this.outcome);
+    });
+  }
+
+  private receiveLine(line: string): void {
+    const event = parseWorkerEvent(line);
+    if (!event) {
+      if (line.trim() !== '') this.log(line);
+      return;
+    }
+    this.handle(event);
+    this.onEvent({ jobId: this.id, kind: this.request.kind, event });
+  }
+
+  private handle(event: WorkerEvent): void {
+    switch (event.type) {
+      case 'started':
+        this.outcome.runId = event.runId;
+        this.outcome.runDir = event.runDir;
+        this.progress.runId = event.runId;
+        this.progress.totalEpochs = event.totalEpochs;
+        this.log(`[job ${this.id}] ${event.job} ${event.runId} on ${event.backend} (${event.backendReason})`);
+        this.log(`[job ${this.id}] run folder ${event.runDir}`);
+        break;
+      case 'progress':
+        this.progress.epoch = event.epoch;
+        this.progress.step = event.step;
+        this.progress.totalSteps = event.totalSteps;
+        this.progress.message = event.message ?? (event.loss !== undefined ? `loss ${event.loss.toFixed(4)}` : undefined);
+        break;
+      case 'epoch': {
+        const stats = event.stats;
+        this.log(
+          `[job ${this.id}] epoch ${stats.epoch}: loss ${stats.trainLoss.toFixed(4)}, train acc ${(100 * stats.trainAccuracy).toFixed(2)}%, ` +
+            `test acc ${(100 * stats.testAccuracy).toFixed(2)}%, logit norm ID train ${stats.logitNormTrain.toFixed(2)} / ID test ${stats.logitNormTest.toFixed(2)} / ${stats.oodProbe} ${stats.logitNormOod.toFixed(2)}, lr ${stats.lr}`,
+        );
+        break;
+      }
+      case 'checkpoint':
+        this.outcome.checkpoints.push(event.path);
+        this.log(`[job ${this.id}] checkpoint epoch ${event.epoch}: ${event.path}`);
+        break;
+      case 'warning':
+        this.log(`[job ${this.id}] warning (${event.code}): ${event.message}`);
+        void vscode.window.showWarningMessage(`OOD Lens: ${event.message}`);
+        break;
+      case 'evaluation':
+        this.outcome.evaluationFiles.push(event.path);
+        this.log(`[job ${this.id}] evaluation ${event.evaluationId}: ${event.path}`);
+        break;
+      case 'finished':
+        this.finishedStatus = event.status;
+        this.outcome.runId ??= event.runId;
+        if (event.summary) this.log(`[job ${this.id}] ${event.status}: ${JSON.stringify(event.summary)}`);
+        break;
+      case 'error':
+        this.outcome.errorMessage = event.message;
+        this.outcome.userError = event.userError;
+        this.outcome.runId ??= event.runId;
+        this.log(`[job ${this.id}] error${event.userError ? '' : ' (a bug; the stack is above)'}: ${event.message}`);
+        break;
+      default: {
+        const unexpected: never = event;
+        this.log(`[job ${this.id}] unknown event ${JSON.stringify(unexpected)}`);
+      }
+    }
+    this.reportProgress?.(progressText(this.progress), this.percent);
+    this.onProgress();
+  }
+
+  cancel(): void {
+    if (!this.child || this.cancelRequested) return;
+    this.cancelRequested = true;
+    this.log(`[job ${this.id}] cancelling: SIGTERM, the engine stops after the current batch`);
+    this.child.kill('SIGTERM');
+    const child = this.child;
+    this.killTimer = setTimeout(() => {
+      this.log(`[job ${this.id}] still running ${CANCEL_GRACE_MILLISECONDS / 1000} s after SIGTERM: SIGKILL`);
+      child.kill('SIGKILL');
+    }, CANCEL_GRACE_MILLISECONDS);
+  }
+}
+
+export class JobRunner implements vscode.Disposable {
+  readonly output: vscode.OutputChannel;
+  private readonly statusBarItem: vscode.StatusBarItem;
+  private readonly queue: JobQueue<JobOutcome>;
+  private readonly running = new Map<number, ChildJob>();
+  private readonly titles = new Map<number, string>();
+  private readonly eventEmitter = new vscode.EventEmitter<JobEvent>();
+  private readonly finishedEmitter = new vscode.EventEmitter<JobOutcome>();
+  /** Every worker event of every job, as it arrives. */
+  readonly onDidReceiveEvent: vscode.Event<JobEvent> = this.eventEmitter.event;
+  /** Each job's outcome, once its child has exited. */
+  readonly onDidFinishJob: vscode.Event<JobOutcome> = this.finishedEmitter.event;
+  private nextId = 1;
+  private readonly cliPath: string;
+
+  constructor(extensionPath: string) {
+    this.cliPath = path.join(extensionPath, 'dist', 'cli.js');
+    this.output = vscode.window.createOutputChannel(OUTPUT_CHANNEL_NAME);
+    this.statusBarItem = vscode.window.createStatusBarItem('oodLens.job', vscode.StatusBarAlignment.Left, 10);
+    this.statusBarItem.name = 'OOD Lens job';
+    this.statusBarItem.command = COMMAND_IDS.cancelJob;
+    this.queue = new JobQueue<JobOutcome>(() => this.updateStatusBar());
+  }
+
+  private log(line: string): void {
+    this.output.appendLine(line);
+  }
+
+  /** The running job and the waiting ones, for "Cancel Job". */
+  jobs(): Array<{ id: number; title: string; state: 'running' | 'queued' }> {
+    const running = this.queue.running;
+    return [
+      ...(running ? [{ id: running.id, title: running.title, state: 'running' as const }] : []),
+      ...this.queue.waiting.map((job) => ({ id: job.id, title: job.title, state: 'queued' as const })),
+    ];
+  }
+
+  cancel(id: number): boolean {
+    return this.queue.cancel(id);
+  }
+
+  /** Queues a job; resolves with its outcome once it ran (or was cancelled before it started). */
+  run(request: JobRequest): Promise<JobOutcome> {
+    const id = this.nextId++;
+    this.titles.set(id, request.title);
+    const waitingBefore = this.jobs().length;
+    if (waitingBefore > 0) this.log(`[job ${id}] queued behind ${waitingBefore} job${waitingBefore === 1 ? '' : 's'}: ${request.title}`);
+    const queued: QueuedJob<JobOutcome> = {
+      id,
+      title: request.title,
+      start: () => this.start(id, request),
+      cancelledBeforeStart: () => ({ id, kind: request.kind, title: request.title, status: 'cancelled', exitCode: null, evaluationFiles: [], checkpoints: [] }),
+    };
+    return this.queue.enqueue(queued).then((outcome) => {
+      this.titles.delete(id);
+      this.finishedEmitter.fire(outcome);
+      if (outcome.status === 'failed') this.showFailure(outcome);
+      return outcome;
+    });
+  }
+
+  private start(id: number, request: JobRequest): RunningJob<JobOutcome> {
+    const job = new ChildJob(id, request, this.cliPath, (line) => this.log(line), (event) => this.eventEmitter.fire(event), () => this.updateStatusBar());
+    this.running.set(id, job);
+    void job.done.then(() => this.running.delete(id));
+    void vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `OOD Lens: ${request.title}`, cancellable: true },
+      (progress, token) => {
+        const cancellation = token.onCancellationRequested(() => this.queue.cancel(id));
+        let reported = 0;
+        job.attachProgress((text, percent) => {
+          const increment = Math.max(0, percent - reported);
+          reported = Math.max(reported, percent);
+          progress.report({ message: text, increment });
+        });
+        return job.done.finally(() => cancellation.dispose());
+      },
+    );
+    return job;
+  }
+
+  private showFailure(outcome: JobOutcome): void {
+    const openLog = 'Open Log';
+    const actions = outcome.userError ? [openLog, 'Open Settings'] : [openLog];
+    void vscode.window.showErrorMessage(`OOD Lens: ${outcome.title} failed: ${outcome.errorMessage ?? 'see the log'}`, ...actions).then((choice) => {
+      if (choice === openLog) this.output.show(true);
+      else if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'oodLens');
+    });
+  }
+
+  private updateStatusBar(): void {
+    const running = this.queue.running;
+    if (!running) {
+      this.statusBarItem.hide();
+      return;
+    }
+    const job = this.running.get(running.id);
+    const waiting = this.queue.waiting.length;
+    const detail = job ? job.statusText : running.title;
+    this.statusBarItem.text = `$(sync~spin) OOD Lens: ${job ? `${Math.floor(job.percent)}%` : 'starting'}${waiting > 0 ? ` (+${waiting} queued)` : ''}`;
+    this.statusBarItem.tooltip = `${detail}\nClick to cancel.`;
+    this.statusBarItem.show();
+  }
+
+  dispose(): void {
+    this.queue.dispose();
+    for (const job of this.running.values()) job.cancel();
+    this.statusBarItem.dispose();
+    this.eventEmitter.dispose();
+    this.finishedEmitter.dispose();
+    this.output.dispose();
+  }
+}

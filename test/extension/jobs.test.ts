@@ -1,0 +1,133 @@
+// The extension's pure pieces of the job runner: stdout cut into lines, worker events parsed,
+// the queue that runs one job after the other, and the CLI command lines it asks for.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseWorkerEvent } from '../../src/protocol';
+import { LineSplitter } from '../../src/extension/lineSplitter';
+import { JobQueue, type QueuedJob } from '../../src/extension/jobQueue';
+import { evaluateArguments, reportArguments, trainArguments, trainJobTitle } from '../../src/extension/cliArguments';
+
+test('LineSplitter hands on whole lines only, across chunk borders, and the last one on flush', () => {
+  const lines: string[] = [];
+  const splitter = new LineSplitter((line) => lines.push(line));
+  splitter.push('{"v":1,"type":"sta');
+  assert.deepEqual(lines, []);
+  splitter.push('rted"}\r\nsecond\nthi');
+  assert.deepEqual(lines, ['{"v":1,"type":"started"}', 'second']);
+  splitter.push('rd');
+  splitter.flush();
+  assert.deepEqual(lines, ['{"v":1,"type":"started"}', 'second', 'third']);
+  splitter.flush();
+  assert.equal(lines.length, 3);
+});
+
+test('parseWorkerEvent takes protocol events and leaves other lines', () => {
+  assert.deepEqual(parseWorkerEvent('{"v":1,"type":"checkpoint","runId":"r","epoch":2,"path":"/p"}'), { v: 1, type: 'checkpoint', runId: 'r', epoch: 2, path: '/p' });
+  assert.equal(parseWorkerEvent('mnist: reading IDX files'), undefined);
+  assert.equal(parseWorkerEvent('{"not":"an event"}'), undefined);
+  assert.equal(parseWorkerEvent('{"v":1,"type":"epo'), undefined);
+});
+
+interface FakeJob {
+  job: QueuedJob<string>;
+  started: () => boolean;
+  finish: (outcome: string) => void;
+  cancelled: () => boolean;
+}
+
+function fakeJob(id: number): FakeJob {
+  let started = false;
+  let cancelled = false;
+  let finish: (outcome: string) => void = () => undefined;
+  const job: QueuedJob<string> = {
+    id,
+    title: `job ${id}`,
+    start: () => {
+      started = true;
+      const done = new Promise<string>((resolve) => {
+        finish = resolve;
+      });
+      return { done, cancel: () => { cancelled = true; finish(`cancelled ${id}`); } };
+    },
+    cancelledBeforeStart: () => `never started ${id}`,
+  };
+  return { job, started: () => started, finish: (outcome) => finish(outcome), cancelled: () => cancelled };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+test('JobQueue runs one job at a time, in order', async () => {
+  const queue = new JobQueue<string>();
+  const first = fakeJob(1);
+  const second = fakeJob(2);
+  const firstDone = queue.enqueue(first.job);
+  const secondDone = queue.enqueue(second.job);
+  assert.equal(first.started(), true);
+  assert.equal(second.started(), false, 'the second waits');
+  assert.equal(queue.running?.id, 1);
+  assert.deepEqual(queue.waiting.map((job) => job.id), [2]);
+  first.finish('done 1');
+  assert.equal(await firstDone, 'done 1');
+  await tick();
+  assert.equal(second.started(), true, 'the second starts when the first ended');
+  second.finish('done 2');
+  assert.equal(await secondDone, 'done 2');
+  assert.equal(queue.running, undefined);
+});
+
+test('JobQueue cancel: a waiting job never starts; the running one is asked to stop', async () => {
+  const queue = new JobQueue<string>();
+  const first = fakeJob(1);
+  const second = fakeJob(2);
+  const third = fakeJob(3);
+  const done = [queue.enqueue(first.job), queue.enqueue(second.job), queue.enqueue(third.job)];
+  assert.equal(queue.cancel(2), true);
+  assert.equal(await done[1], 'never started 2');
+  assert.equal(queue.cancel(1), true);
+  assert.equal(first.cancelled(), true);
+  assert.equal(await done[0], 'cancelled 1');
+  await tick();
+  assert.equal(second.started(), false);
+  assert.equal(third.started(), true, 'the queue goes on after a cancel');
+  assert.equal(queue.cancel(42), false, 'an unknown job');
+  queue.dispose();
+  assert.equal(await done[2], 'cancelled 3', 'dispose stops the running job');
+});
+
+test('JobQueue: a job whose start throws ends as never-started and the next one runs', async () => {
+  const queue = new JobQueue<string>();
+  const broken: QueuedJob<string> = { id: 1, title: 'broken', start: () => { throw new Error('no node'); }, cancelledBeforeStart: () => 'not started' };
+  const next = fakeJob(2);
+  const brokenDone = queue.enqueue(broken);
+  const nextDone = queue.enqueue(next.job);
+  assert.equal(await brokenDone, 'not started');
+  assert.equal(next.started(), true);
+  next.finish('ok');
+  assert.equal(await nextDone, 'ok');
+});
+
+test('trainArguments: every option on the command line, --out and --events jsonl always', () => {
+  const args = trainArguments({
+    dataset: 'mnist', architecture: 'lenet', loss: 'logitnorm', tau: 0.04, lambda: 0.05, epochs: 3, batchSize: 64, lr: 0.01,
+    schedule: 'cosine', seed: 7, limit: 500, oodProbe: 'gaussian', backend: 'auto', dataFolder: '/data', cacheFolder: '/cache', runsFolder: '/ws/.oodlens/runs',
+  });
+  assert.deepEqual(args, [
+    'train', '--dataset', 'mnist', '--arch', 'lenet', '--loss', 'logitnorm', '--epochs', '3', '--batch-size', '64', '--lr', '0.01', '--backend', 'auto',
+    '--tau', '0.04', '--schedule', 'cosine', '--seed', '7', '--limit', '500', '--ood-probe', 'gaussian', '--data-dir', '/data', '--cache-dir', '/cache',
+    '--out', '/ws/.oodlens/runs', '--events', 'jsonl',
+  ]);
+  const ce = trainArguments({ dataset: 'mnist', architecture: 'mlp', loss: 'ce', tau: 0.04, lambda: 0.05, epochs: 1, batchSize: 128, lr: 0.1, backend: 'wasm', runsFolder: '/r', limit: 0 });
+  assert.ok(!ce.includes('--tau') && !ce.includes('--lambda') && !ce.includes('--limit'), ce.join(' '));
+  const penalty = trainArguments({ dataset: 'mnist', architecture: 'mlp', loss: 'logitpenalty', tau: 0.04, lambda: 0.1, epochs: 1, batchSize: 128, lr: 0.1, backend: 'wasm', runsFolder: '/r' });
+  assert.deepEqual(penalty.slice(penalty.indexOf('--lambda'), penalty.indexOf('--lambda') + 2), ['--lambda', '0.1']);
+  assert.equal(trainJobTitle({ loss: 'logitnorm', tau: 0.04, lambda: 0.05, architecture: 'lenet', dataset: 'mnist', epochs: 1 }), 'Train LogitNorm tau=0.04 · lenet on mnist, 1 epoch');
+});
+
+test('evaluateArguments and reportArguments', () => {
+  assert.deepEqual(
+    evaluateArguments({ target: '/r/run/checkpoints/epoch-1', oodSets: ['gaussian', 'uniform'], scorers: ['msp', 'energy'], oodCount: 1000, backend: 'auto', cacheFolder: '/c', runsFolder: '/r' }),
+    ['evaluate', '/r/run/checkpoints/epoch-1', '--ood', 'gaussian,uniform', '--scorers', 'msp,energy', '--backend', 'auto', '--ood-count', '1000', '--cache-dir', '/c', '--out', '/r', '--events', 'jsonl'],
+  );
+  assert.throws(() => evaluateArguments({ target: 'x', oodSets: [], scorers: ['msp'], backend: 'auto', runsFolder: '/r' }), /OOD set/);
+  assert.deepEqual(reportArguments({ runs: ['/r/a'], format: 'csv', runsFolder: '/r' }), ['report', '/r/a', '--format', 'csv', '--out', '/r']);
+});

@@ -1,0 +1,21 @@
+/** Small DOM helpers shared by the panels' views. */
+export function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const created = document.createElement(tag);
+  if (className) created.className = className;
+  if (text !== undefined) created.textContent = text;
+  return created;
+}
+
+/** A titled box holding one canvas, for one chart. */
+export function chartBox(title: string, canvasId: string, ariaLabel: string, className = 'chart-box'): { box: HTMLElement; canvas: HTMLCanvasElement } {
+  const box = element('section', 'chart-section');
+  const heading = element('h2', undefined, title);
+  const holder = element('div', className);
+  const canvas = element('canvas');
+  canvas.id = canvasId;
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', ariaLabel);
+  holder.append(canvas);
+  box.append(heading, holder);
+  return { box, canvas };
+}
