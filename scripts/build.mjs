@@ -10,6 +10,8 @@ const nodeBundles = [
   ['src/core/index.ts', 'dist/core.js', {}],
   ['src/cli/main.ts', 'dist/cli.js', { banner: { js: '#!/usr/bin/env node' } }],
   ['src/bench/main.ts', 'dist/bench.js', {}],
+  // The data-parallel training worker (worker_threads), beside the CLI that starts it.
+  ['src/core/train/gradientWorker.ts', 'dist/gradientWorker.js', {}],
   ['src/extension/extension.ts', 'dist/extension.js', { external: ['vscode'] }],
 ];
 

@@ -18,6 +18,7 @@ import { trainableVariables } from '../core/train/trainer';
 import { createScorer } from '../core/scorers';
 import { detectionMetrics } from '../core/metrics';
 import { createRng } from '../core/data/rng';
+import { DataParallelSteps } from '../core/train/dataParallel';
 import { PYTORCH_ARCHS, findTorchPython, timePytorchSteps, type PytorchTimes } from './pytorchReference';
 import { replicate } from './replicate';
 
@@ -55,6 +56,38 @@ async function trainStepSeconds(arch: string, batch: number, steps: number, warm
   return median(times);
 }
 
+/** Median seconds of one data-parallel SGD step of `arch` over `threads` threads on the current backend. */
+async function parallelTrainStepSeconds(arch: string, batch: number, steps: number, warmup: number, threads: number): Promise<number> {
+  const shape = INPUT[arch] ?? [32, 32, 3];
+  const spec = { arch, inputShape: shape, numClasses: 10, seed: 1, dropout: 0 };
+  const loss = getLoss('logitnorm');
+  const parallel = await DataParallelSteps.start(threads, tf.getBackend(), spec, 'logitnorm', loss, { tau: 0.04 });
+  const model = buildModel(spec);
+  const variables = trainableVariables(model);
+  const sgd = new Sgd({ momentum: 0.9, nesterov: false, weightDecay: 5e-4 });
+  const rng = createRng(7);
+  const x = tf.tidy(() => tf.randomNormal([batch, ...shape], 0, 1, 'float32', 3) as tf.Tensor4D);
+  const y = tf.tensor1d(Array.from({ length: batch }, () => rng.int(10)), 'int32');
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < warmup + steps; i++) {
+      const t0 = process.hrtime.bigint();
+      const r = await parallel.compute(model, variables, x, y, i);
+      await r.value.data();
+      sgd.step(variables, r.grads, 0.01);
+      await variables[0].data();
+      tf.dispose([r.value, r.grads, r.correct, r.normSum]);
+      if (i >= warmup) times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    }
+  } finally {
+    await parallel.dispose();
+    tf.dispose([x, y]);
+    sgd.dispose();
+    model.dispose();
+  }
+  return median(times);
+}
+
 /** Median seconds to score one batch with a scorer. */
 async function scoreSeconds(scorer: string, batch: number, steps: number): Promise<number> {
   const model = buildModel({ arch: 'lenet', inputShape: [28, 28, 1], numClasses: 10, seed: 1 });
@@ -77,10 +110,11 @@ async function speed(argv: string[]): Promise<void> {
     args: argv,
     options: {
       backends: { type: 'string' }, archs: { type: 'string' }, steps: { type: 'string' }, 'cpu-steps': { type: 'string' }, batch: { type: 'string' }, scorers: { type: 'string' },
-      'vs-pytorch': { type: 'boolean' }, 'torch-threads': { type: 'string' },
+      'vs-pytorch': { type: 'boolean' }, 'torch-threads': { type: 'string' }, workers: { type: 'string' },
     },
   });
   const backends = (values.backends ?? 'cpu,wasm,tensorflow').split(',') as BackendName[];
+  const workers = Number(values.workers ?? 1);
   const archs = (values.archs ?? 'mlp,lenet,cnn').split(',');
   const steps = Number(values.steps ?? 10);
   const cpuSteps = Number(values['cpu-steps'] ?? 2);
@@ -110,16 +144,27 @@ async function speed(argv: string[]): Promise<void> {
       trainTimes[b][arch] = await trainStepSeconds(arch, batch, isCpu ? cpuSteps : steps, isCpu ? 1 : 2);
       console.error(`  train ${arch}: ${(trainTimes[b][arch] * 1000).toFixed(1)} ms/step`);
     }
+    if (workers > 1 && b === 'wasm') {
+      // Data-parallel over worker threads, each its own wasm backend (src/core/train/dataParallel.ts).
+      const label = `wasm x${workers} threads`;
+      trainTimes[label] = {};
+      for (const arch of archs) {
+        trainTimes[label][arch] = await parallelTrainStepSeconds(arch, batch, steps, 2, workers);
+        console.error(`  train ${arch}, ${workers} threads: ${(trainTimes[label][arch] * 1000).toFixed(1)} ms/step`);
+      }
+      await initBackend('wasm');
+    }
     for (const s of scorers) {
       scoreTimes[b][s] = await scoreSeconds(s, 256, b === 'cpu' ? 1 : 5);
       console.error(`  score ${s}: ${(scoreTimes[b][s] * 1000).toFixed(1)} ms / 256 images`);
     }
   }
   const ratio = (b: string, table: Record<string, Record<string, number>>, key: string) => (table.cpu?.[key] ? ` (x${(table.cpu[key] / table[b][key]).toFixed(1)})` : '');
-  console.log(`| training images/s (x vs cpu) | ${loaded.join(' | ')} |`);
-  console.log(`|---|${loaded.map(() => '---').join('|')}|`);
-  for (const arch of archs) console.log(`| ${arch} | ${loaded.map((b) => `${(batch / trainTimes[b][arch]).toFixed(0)}${ratio(b, trainTimes, arch)}`).join(' | ')} |`);
-  if (torch) printVsPytorch(torch.finish(), archs, batch, loaded, trainTimes);
+  const trained = Object.keys(trainTimes);
+  console.log(`| training images/s (x vs cpu) | ${trained.join(' | ')} |`);
+  console.log(`|---|${trained.map(() => '---').join('|')}|`);
+  for (const arch of archs) console.log(`| ${arch} | ${trained.map((b) => `${(batch / trainTimes[b][arch]).toFixed(0)}${ratio(b, trainTimes, arch)}`).join(' | ')} |`);
+  if (torch) printVsPytorch(torch.finish(), archs, batch, trained, trainTimes);
   console.log(`\n| scoring images/s, LeNet, batch 256 (x vs cpu) | ${loaded.join(' | ')} |`);
   console.log(`|---|${loaded.map(() => '---').join('|')}|`);
   for (const s of scorers) console.log(`| ${s} | ${loaded.map((b) => `${(256 / scoreTimes[b][s]).toFixed(0)}${ratio(b, scoreTimes, s)}`).join(' | ')} |`);
@@ -180,7 +225,7 @@ const [command, ...rest] = process.argv.slice(2);
 const commands: Record<string, (argv: string[]) => Promise<void>> = { speed, replicate };
 const run = commands[command ?? 'speed'];
 if (!run) {
-  console.error(`usage: npm run bench -- speed [--backends cpu,wasm,tensorflow] [--archs mlp,lenet,cnn] [--steps 10] [--cpu-steps 2] [--vs-pytorch [--torch-threads N]]\n       npm run bench -- replicate [--quick] [--pairings a,b,c] [--seeds 1,2,3] [--epochs 15] [--taus ...] [--cifar-dir DIR --ood-dirs D1,D2]`);
+  console.error(`usage: npm run bench -- speed [--backends cpu,wasm,tensorflow] [--archs mlp,lenet,cnn] [--steps 10] [--cpu-steps 2] [--vs-pytorch [--torch-threads N]] [--workers 2]\n       npm run bench -- replicate [--quick] [--pairings a,b,c] [--seeds 1,2,3] [--epochs 15] [--taus ...] [--cifar-dir DIR --ood-dirs D1,D2]`);
   process.exit(2);
 }
 run(rest).catch((e) => {

@@ -13,9 +13,9 @@ export const TRAIN_USAGE = `usage: ood-lens train --dataset mnist --arch lenet -
          [--epochs 5] [--batch-size 128] [--lr 0.1] [--momentum 0.9] [--nesterov] [--weight-decay 5e-4]
          [--schedule step:80,140|cosine|constant] [--dropout 0.3] [--seed 1] [--limit N] [--no-augment]
          [--ood-probe gaussian] [--probe-size 1000] [--val-fraction 0.1] [--checkpoint-every 1]
-         [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--data-dir DIR] [--cache-dir DIR]
+         [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--workers 1] [--data-dir DIR] [--cache-dir DIR]
          [--out RUNS_DIR] [--events jsonl]
-       ood-lens train --resume RUN [--epochs N] [--out RUNS_DIR] [--events jsonl]`;
+       ood-lens train --resume RUN [--epochs N] [--workers N] [--out RUNS_DIR] [--events jsonl]`;
 
 export const COMMON_OPTIONS: OptionSpec = {
   out: { type: 'string' },
@@ -49,6 +49,7 @@ const TRAIN_OPTIONS: OptionSpec = {
   'val-fraction': { type: 'string' },
   'checkpoint-every': { type: 'string' },
   resume: { type: 'string' },
+  workers: { type: 'string' },
 };
 
 export function eventsMode(values: Record<string, string | boolean | undefined>): boolean {
@@ -94,6 +95,7 @@ export function configFromArgs(values: Record<string, string | boolean | undefin
     backend: backendOption(values),
     checkpointEvery: numberOption(values, 'checkpoint-every', d.checkpointEvery),
     dataDir: stringOption(values, 'data-dir'),
+    ...(values.workers !== undefined ? { workers: numberOption(values, 'workers', 1) } : {}),
   };
   return validateTrainConfig(config);
 }
@@ -116,6 +118,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const epochs = stringOption(values, 'epochs');
     config = { ...run.record.config, ...(epochs !== undefined ? { epochs: numberOption(values, 'epochs', 0) } : {}) };
     if (values.backend !== undefined) config.backend = backendOption(values);
+    if (values.workers !== undefined) config.workers = numberOption(values, 'workers', 1);
     validateTrainConfig(config);
     if (run.record.epochsDone >= config.epochs && run.observedStatus === 'done') {
       throw new UserInputError(`run ${run.id} already finished its ${config.epochs} epochs; pass --epochs N (N > ${config.epochs}) to train it further`, resume, `--epochs > ${config.epochs}`);

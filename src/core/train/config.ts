@@ -36,6 +36,11 @@ export interface TrainConfig {
   /** Save a checkpoint every N epochs (the last epoch always). */
   checkpointEvery: number;
   dataDir?: string;
+  /**
+   * Threads that share each training step (data-parallel, see dataParallel.ts) on the
+   * single-threaded backends (wasm, cpu); absent or 1: the whole batch on the main thread.
+   */
+  workers?: number;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -72,6 +77,10 @@ export function validateTrainConfig(c: TrainConfig): TrainConfig {
   positiveInt('probeSize', c.probeSize);
   positiveInt('checkpointEvery', c.checkpointEvery);
   if (c.limit !== undefined) positiveInt('limit', c.limit);
+  if (c.workers !== undefined) {
+    positiveInt('workers', c.workers);
+    if (c.workers > 16) throw new UserInputError(`--workers must be at most 16, got ${c.workers}`, String(c.workers), 'an integer in [1, 16]');
+  }
   const inRange = (name: string, v: number, lo: number, hi: number) => {
     if (!(v >= lo && v <= hi)) throw new UserInputError(`--${name} must be in [${lo}, ${hi}], got ${v}`, String(v), `a number in [${lo}, ${hi}]`);
   };

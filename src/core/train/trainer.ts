@@ -13,9 +13,11 @@ import { setDropoutStep } from '../models/seededDropout';
 import { loadModelFromDir, modelToFiles, readTensorFiles, tensorsToFiles } from '../runs/checkpoint';
 import type { Run } from '../runs/runStore';
 import type { TrainConfig } from './config';
-import { firstIndices, forward, summariseLogits } from './forward';
+import { firstIndices, summariseLogits } from './forward';
 import { parseSchedule } from './schedule';
 import { Sgd } from './sgd';
+import { DataParallelSteps } from './dataParallel';
+import { shardGradients, type ShardResult } from './shardGradients';
 
 /** A worker event before the protocol version is stamped on it. */
 export type EventBody = WorkerEvent extends infer E ? (E extends WorkerEvent ? Omit<E, 'v'> : never) : never;
@@ -146,6 +148,8 @@ async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext): Promi
     else log(`warning: ${resumeFrom.dir} has no optimizer state; momentum restarts from zero`);
   }
 
+  const parallel = await startDataParallel(config, model, [trainSet.height, trainSet.width, trainSet.channels], dataset.numClasses, log);
+
   run.update({ status: 'running', backend: context.backend, pid: process.pid, error: undefined });
   emit({
     type: 'started',
@@ -186,26 +190,23 @@ async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext): Promi
         setDropoutStep(epoch * stepsPerEpoch + step);
         const x = toTensor(trainSet, batch, norm, { aug: augmentation, rng });
         const y = labelsTensor(trainSet, batch);
-        let batchCorrect: tf.Scalar | undefined;
-        let batchNorm: tf.Scalar | undefined;
-        const { value, grads } = tf.variableGrads(() => {
-          const { logits } = forward(model, x, true);
-          batchCorrect = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')) as tf.Scalar);
-          batchNorm = tf.keep(tf.mean(tf.sqrt(tf.sum(tf.square(logits), 1))) as tf.Scalar);
-          return lossEntry.fn(logits, y, { tau: config.tau, lambda: config.lambda });
-        }, variables);
+        const lossOptions = { tau: config.tau, lambda: config.lambda };
+        const result: ShardResult = parallel
+          ? await parallel.compute(model, variables, x, y, epoch * stepsPerEpoch + step)
+          : shardGradients(model, variables, x, y, lossEntry, lossOptions);
+        const { value, grads, correct: batchCorrect, normSum } = result;
         const lossValue = (await value.data())[0];
         if (!Number.isFinite(lossValue)) {
-          tf.dispose([x, y, value, batchCorrect, batchNorm, grads]);
+          tf.dispose([x, y, value, batchCorrect, normSum, grads]);
           throw new TrainingDivergedError(
             `the ${config.loss} loss became ${lossValue} at epoch ${epoch + 1}, step ${step + 1} (lr ${lr}); ` +
               `the last good checkpoint is kept. Try a lower --lr, or an architecture with batch norm`,
           );
         }
         sgd.step(variables, grads, lr);
-        correct += batchCorrect ? (await batchCorrect.data())[0] : 0;
-        const meanBatchNorm = batchNorm ? (await batchNorm.data())[0] : 0;
-        tf.dispose([x, y, value, batchCorrect, batchNorm, grads]);
+        correct += (await batchCorrect.data())[0];
+        const meanBatchNorm = (await normSum.data())[0] / batch.length;
+        tf.dispose([x, y, value, batchCorrect, normSum, grads]);
         if (!warnedRunaway && (!Number.isFinite(meanBatchNorm) || meanBatchNorm >= RUNAWAY_ABSOLUTE)) {
           warnRunaway(`the mean logit norm of a training batch reached ${meanBatchNorm.toPrecision(4)} at epoch ${epoch + 1}, step ${step + 1} (lr ${lr.toPrecision(3)})`);
         }
@@ -262,6 +263,7 @@ async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext): Promi
     }
     return finish('done');
   } finally {
+    await parallel?.dispose();
     sgd.dispose();
     model.dispose();
   }
@@ -283,6 +285,26 @@ async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext): Promi
     emit({ type: 'finished', job: 'train', runId: run.id, status, summary: { epochs: run.record.epochsDone, bestTestAccuracy: run.record.bestTestAccuracy ?? NaN } });
     return status;
   }
+}
+
+/**
+ * Starts the data-parallel workers when the config asks for more than one thread and the backend
+ * computes on one (wasm under Node, cpu); tfjs-node already uses every core, so there it says so
+ * and trains on the main thread.
+ */
+async function startDataParallel(config: TrainConfig, model: tf.LayersModel, inputShape: [number, number, number], numClasses: number, log: (m: string) => void): Promise<DataParallelSteps | undefined> {
+  const threads = config.workers ?? 1;
+  if (threads <= 1) return undefined;
+  const backend = tf.getBackend();
+  if (backend !== 'wasm' && backend !== 'cpu') {
+    log(`--workers ${threads} ignored: the ${backend} backend already computes on every core`);
+    return undefined;
+  }
+  const spec = { arch: config.arch, inputShape, numClasses, dropout: config.dropout, seed: config.seed };
+  const parallel = await DataParallelSteps.start(threads, backend, spec, config.loss, getLoss(config.loss), { tau: config.tau, lambda: config.lambda });
+  log(`data-parallel: each step's batch split over ${threads} threads (${backend} in each)` +
+    (model.layers.some((l) => l.getClassName() === 'BatchNormalization') ? "; batch norm normalises each thread's share with its own statistics" : ''));
+  return parallel;
 }
 
 /** The variables SGD updates, in the model's order of trainable weights. */
