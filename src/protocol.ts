@@ -107,12 +107,23 @@ export interface DashboardViewState {
   runDir?: string;
 }
 
+/** The sidebar's Metrics view: the selected checkpoint's latest evaluation, or a hint when there is none. */
+export interface MetricsViewState {
+  title: string;
+  /** What to do to see numbers here, when `evaluation` is missing. */
+  hint?: string;
+  evaluation?: EvaluationResult;
+  /** The row (index into `evaluation.results`) whose histogram is shown first. */
+  selectedRow: number;
+}
+
 /** What a webview keeps with `setState`: the one or the other panel's view state. */
 export type PanelViewState = DashboardViewState | EvaluationViewState;
 
 export type ExtensionToWebview =
   | { type: 'dashboardState'; state: DashboardState; viewState: DashboardViewState }
   | { type: 'evaluationState'; state: EvaluationPanelState; viewState: EvaluationViewState }
+  | { type: 'metricsState'; state: MetricsViewState }
   | { type: 'error'; message: string };
 
 export type WebviewToExtension =
@@ -120,6 +131,8 @@ export type WebviewToExtension =
   | { type: 'chartRendered'; paintedPixels: number; epochCount: number }
   /** The evaluation panel drew its histograms: how many canvases, and how many of them have pixels. */
   | { type: 'histogramsRendered'; canvasCount: number; paintedCanvasCount: number }
+  /** The Metrics view drew its table (rows) and the selected row's histogram (painted pixels). */
+  | { type: 'metricsRendered'; rowCount: number; paintedPixels: number }
   | { type: 'openRunFolder' };
 
 export type ExtensionToWebviewType = ExtensionToWebview['type'];

@@ -1,5 +1,5 @@
 /**
- * The webview of both panels (run dashboard, evaluation). It computes nothing: it posts `ready`
+ * The webview of the panels (run dashboard, evaluation) and of the sidebar's Metrics view. It computes nothing: it posts `ready`
  * once, then draws whatever whole state the extension sends (src/protocol.ts), and keeps the
  * view state VS Code needs to bring the panel back after a reload.
  */
@@ -10,6 +10,7 @@ import './dashboard.css';
 import { DashboardView } from './dashboardView';
 import { element } from './dom';
 import { EvaluationView } from './evaluationView';
+import { MetricsView } from './metricsView';
 import { onThemeChange } from './themeColors';
 import { vscodeApi } from './vscodeApi';
 
@@ -21,7 +22,7 @@ const errorText = element('p', 'error');
 root.replaceChildren(content, errorText);
 
 /** A panel shows one kind of state; its view is made with the first state of that kind. */
-let view: { kind: 'dashboard'; view: DashboardView } | { kind: 'evaluation'; view: EvaluationView } | undefined;
+let view: { kind: 'dashboard'; view: DashboardView } | { kind: 'evaluation'; view: EvaluationView } | { kind: 'metrics'; view: MetricsView } | undefined;
 onThemeChange(() => view?.view.applyTheme());
 
 window.addEventListener('message', (event: MessageEvent<ExtensionToWebview>) => {
@@ -37,6 +38,12 @@ window.addEventListener('message', (event: MessageEvent<ExtensionToWebview>) => 
     case 'evaluationState': {
       vscodeApi.setState(message.viewState);
       if (view?.kind !== 'evaluation') view = { kind: 'evaluation', view: new EvaluationView(content) };
+      view.view.show(message.state);
+      errorText.textContent = '';
+      return;
+    }
+    case 'metricsState': {
+      if (view?.kind !== 'metrics') view = { kind: 'metrics', view: new MetricsView(content) };
       view.view.show(message.state);
       errorText.textContent = '';
       return;

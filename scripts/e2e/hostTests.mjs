@@ -39,7 +39,7 @@ function remoteUri(baseUrl, path) {
  * the extension host to finish the suite. Returns { exitCode, summary } (summary may be missing
  * when the suite never ran).
  */
-export async function runHostTests({ context, baseUrl, workspace, extensionFolder, suiteFile, resultsFile, artifactsDir, log, timeoutMs = 240_000 }) {
+export async function runHostTests({ context, baseUrl, workspace, extensionFolder, suiteFile, resultsFile, artifactsDir, log, timeoutMs = 420_000 }) {
   rmSync(resultsFile, { force: true });
   const page = await context.newPage();
   let resolveExit;

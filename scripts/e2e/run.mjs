@@ -19,6 +19,7 @@ import { ensurePrerequisites } from './prerequisites.mjs';
 import { ProcessOwner } from './processes.mjs';
 import { runUiTests, seedRunFolder } from './uiTest.mjs';
 import { launchBrowser } from './workbench.mjs';
+import { linkMnistDataFolder, writeWorkspaceSettings } from './workspaceSettings.mjs';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const EXTENSION_ID = 'ood-lens.ood-lens';
@@ -126,6 +127,8 @@ async function main() {
   const folders = runFolders();
   const env = codeServerEnv(folders);
   writeUserSettings(folders.userData);
+  const dataFolder = linkMnistDataFolder(PROJECT_ROOT, folders.root);
+  for (const workspace of [folders.uiWorkspace, folders.hostWorkspace]) writeWorkspaceSettings(workspace, dataFolder);
 
   let extensionFolder;
   const installed = await check('package: code-server --install-extension installs the .vsix', async () => {

@@ -4,11 +4,16 @@
 // back after a reload (WebviewPanelSerializer). A screenshot of each step goes to artifacts/.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { folderUrl, runPaletteCommand, waitForDrawnCanvas, waitForWorkbench } from './workbench.mjs';
+import { findFrame, folderUrl, runPaletteCommand, waitForDrawnCanvas, waitForWorkbench, waitUntil } from './workbench.mjs';
 
 export const UI_RUN_ID = '20261127-093000-lenet-mnist-logitnorm';
 const CHART_SELECTOR = 'canvas#logit-norm-chart';
 const ACTIVITY_BAR_ENTRY = '.part.activitybar [aria-label^="OOD Lens"]';
+
+/** Waits until the quick-input widget shows a title containing `text`. */
+function quickPickTitled(page, text) {
+  return page.locator('.quick-input-widget .quick-input-title', { hasText: text }).first().waitFor({ state: 'visible', timeout: 20_000 });
+}
 
 /** A finished-looking run folder, as the engine writes it (DESIGN.md, "A run on disk"). */
 export function seedRunFolder(workspace) {
@@ -115,10 +120,103 @@ export async function runUiTests({ context, baseUrl, workspace, artifactsDir, ch
     });
   }
 
+  let trainedRow;
+  const trained = runsView && await check('UI: "OOD Lens: Train with LogitNorm" from the palette (three quick picks) trains on MNIST; the run appears in the tree and its dashboard draws its epochs', async () => {
+    await runPaletteCommand(page, 'OOD Lens: Train with LogitNorm', {
+      isDone: () => quickPickTitled(page, '(1/3): dataset'),
+    });
+    // The workspace settings make the defaults (first items) mnist, mlp, 3 epochs.
+    await page.keyboard.press('Enter');
+    await quickPickTitled(page, '(2/3): architecture');
+    await page.keyboard.press('Enter');
+    await quickPickTitled(page, '(3/3): epochs');
+    await page.keyboard.press('Enter');
+    await page.locator('.part.statusbar', { hasText: 'OOD Lens' }).first().waitFor({ state: 'visible', timeout: 60_000 }).catch(() => log('the status-bar item was not seen (the job may have been quicker)'));
+    await screenshot('07-training.png');
+    trainedRow = page.locator('.part.sidebar .monaco-list-row', { hasText: /LogitNorm tau=0\.04 · mlp · mnist · best \d+\.\d\d%/ }).first();
+    await trainedRow.waitFor({ state: 'visible', timeout: 150_000 });
+    await waitUntil(async () => !(await trainedRow.innerText()).includes('running'), 'the run to finish its 3 epochs', 120_000);
+    log(`trained run row: ${(await trainedRow.innerText()).replace(/\s+/g, ' ')}`);
+    const trainedRunId = (await trainedRow.locator('.label-name').first().innerText()).trim();
+    if (!/^\d{8}-\d{6}-/.test(trainedRunId)) throw new Error(`the row's label "${trainedRunId}" is not a run id`);
+    // The dashboard opened when the job started; it shows the run's own history.jsonl.
+    const drawn = await waitForDrawnCanvas(page, CHART_SELECTOR, `history.jsonl of ${trainedRunId}`, 30_000);
+    log(`training dashboard: ${drawn.painted} painted pixels`);
+    await page.waitForTimeout(500);
+    await screenshot('08-training-dashboard.png');
+  });
+
+  if (trained) {
+    await check('UI: right-click the new checkpoint -> Evaluate OOD -> evaluation rows with FPR95 and AUROC in the tree, and the evaluation panel draws every histogram', async () => {
+      if ((await trainedRow.getAttribute('aria-expanded')) !== 'true') await trainedRow.locator('.monaco-tl-twistie').click();
+      const checkpointRow = page.locator('.part.sidebar .monaco-list-row', { hasText: /epoch 1\s*test acc/ }).first();
+      await checkpointRow.waitFor({ state: 'visible', timeout: 15_000 });
+      await checkpointRow.click({ button: 'right' });
+      const menuItem = page.locator('.context-view .action-item', { hasText: 'Evaluate OOD' }).first();
+      await menuItem.waitFor({ state: 'visible', timeout: 15_000 });
+      await menuItem.click();
+      await quickPickTitled(page, '(1/2): OOD sets');
+      await page.keyboard.press('Enter');
+      await quickPickTitled(page, '(2/2): scorers');
+      await page.keyboard.press('Enter');
+      // The checkpoint had no children before; the tree keeps it collapsed: open it.
+      const evaluatedCheckpoint = page.locator('.part.sidebar .monaco-list-row', { hasText: /epoch 1\s*test acc.*1 evaluation/ }).first();
+      await evaluatedCheckpoint.waitFor({ state: 'visible', timeout: 150_000 });
+      if ((await evaluatedCheckpoint.getAttribute('aria-expanded')) !== 'true') await evaluatedCheckpoint.locator('.monaco-tl-twistie').click();
+      const resultRow = page.locator('.part.sidebar .monaco-list-row', { hasText: /msp vs gaussian.*FPR95 \d+\.\d\d% · AUROC \d+\.\d\d%/ }).first();
+      await resultRow.waitFor({ state: 'visible', timeout: 30_000 });
+      const rows = await page.locator('.part.sidebar .monaco-list-row', { hasText: /FPR95 \d+\.\d\d% · AUROC/ }).allInnerTexts();
+      log(`evaluation rows in the tree: ${rows.map((row) => row.replace(/\s+/g, ' ')).join(' | ')}`);
+      if (rows.length < 4) throw new Error(`expected 4 rows (2 scorers x 2 OOD sets), saw ${rows.length}`);
+      await screenshot('09-evaluation-tree.png');
+      const histograms = await waitUntil(async () => {
+        const frame = await findFrame(page, () => document.querySelectorAll('canvas.histogram').length > 0 && (document.body?.textContent ?? '').includes('Score histograms'));
+        if (!frame) return undefined;
+        const counts = await frame.evaluate(() => Array.from(document.querySelectorAll('canvas.histogram')).map((canvas) => {
+          const context = canvas.getContext('2d');
+          if (!context || canvas.width === 0) return 0;
+          const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+          let painted = 0;
+          for (let alpha = 3; alpha < data.length; alpha += 4) if (data[alpha] !== 0) painted += 1;
+          return painted;
+        }));
+        return counts.length === 4 && counts.every((painted) => painted > 0) ? counts : undefined;
+      }, 'the evaluation panel with 4 drawn histogram canvases', 60_000);
+      log(`evaluation panel: histogram canvases with ${histograms.join(', ')} painted pixels`);
+      await page.waitForTimeout(500);
+      await screenshot('10-evaluation-panel.png');
+    });
+
+    await check('UI: selecting the evaluated checkpoint shows its metric table and a drawn histogram in the sidebar\'s Metrics view', async () => {
+      const checkpointRow = page.locator('.part.sidebar .monaco-list-row', { hasText: /epoch 1\s*test acc/ }).first();
+      await checkpointRow.click();
+      const metrics = await waitUntil(async () => {
+        const frame = await findFrame(page, () => Boolean(document.querySelector('canvas.metrics-histogram')) && document.querySelectorAll('table.metrics.compact tbody tr').length > 0);
+        if (!frame) return undefined;
+        return frame.evaluate(() => {
+          const canvas = document.querySelector('canvas.metrics-histogram');
+          const context = canvas.getContext('2d');
+          let painted = 0;
+          if (context && canvas.width > 0) {
+            const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+            for (let alpha = 3; alpha < data.length; alpha += 4) if (data[alpha] !== 0) painted += 1;
+          }
+          const rows = Array.from(document.querySelectorAll('table.metrics.compact tbody tr')).map((row) => row.textContent);
+          return painted > 0 && rows.length === 4 ? { painted, rows } : undefined;
+        });
+      }, 'the Metrics view with 4 rows and a drawn histogram', 30_000);
+      log(`Metrics view: ${metrics.rows.join(' | ')}; histogram ${metrics.painted} painted pixels`);
+      await screenshot('11-metrics-view.png');
+    });
+  }
+
   if (dashboard) {
     await check('UI: after a reload the dashboard comes back (serializer) and draws again', async () => {
       // "Developer: Reload Window", as a person would: it shuts the workbench down in order, so
       // the open editors (our panel among them) are saved before the page loads again.
+      // Only the active tab's webview loads after a reload: make the seeded run's dashboard that tab.
+      const seededTab = page.locator('.tabs-container .tab', { hasText: UI_RUN_ID }).first();
+      if (await seededTab.isVisible().catch(() => false)) await seededTab.click();
       const reloaded = page.waitForEvent('load', { timeout: 60_000 });
       await runPaletteCommand(page, 'Developer: Reload Window');
       await reloaded;
@@ -127,6 +225,27 @@ export async function runUiTests({ context, baseUrl, workspace, artifactsDir, ch
       log(`revived dashboard: ${drawn.painted} painted canvas pixels`);
       await page.waitForTimeout(500);
       await screenshot('06-after-reload.png');
+    });
+  }
+  if (dashboard && trained) {
+    await check('UI: after the reload the evaluation panel comes back too (its serializer reads the file again) and draws its histograms', async () => {
+      const evaluationTab = page.locator('.tabs-container .tab', { hasText: /epoch-1-/ }).first();
+      await evaluationTab.waitFor({ state: 'visible', timeout: 20_000 });
+      await evaluationTab.click();
+      const painted = await waitUntil(async () => {
+        const frame = await findFrame(page, () => document.querySelectorAll('canvas.histogram').length > 0);
+        if (!frame) return undefined;
+        const counts = await frame.evaluate(() => Array.from(document.querySelectorAll('canvas.histogram')).map((canvas) => {
+          const context = canvas.getContext('2d');
+          if (!context || canvas.width === 0) return 0;
+          const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+          let count = 0;
+          for (let alpha = 3; alpha < data.length; alpha += 4) if (data[alpha] !== 0) count += 1;
+          return count;
+        }));
+        return counts.length === 4 && counts.every((count) => count > 0) ? counts : undefined;
+      }, 'the revived evaluation panel with 4 drawn histograms', 60_000);
+      log(`revived evaluation panel: ${painted.join(', ')} painted pixels`);
     });
   }
   writeFileSync(join(artifactsDir, 'ui-console-csp.txt'), cspViolations.join('\n'));

@@ -6,6 +6,7 @@ import type * as vscode from 'vscode';
 import type { ChartRenderedReport } from './dashboardPanels';
 import type { HistogramsRenderedReport } from './evaluationPanels';
 import type { JobEvent, JobOutcome } from './jobRunner';
+import type { MetricsRenderedReport } from './metricsView';
 import type { RunsTreeNode } from './runsTree';
 
 export interface OodLensTestApi {
@@ -17,6 +18,8 @@ export interface OodLensTestApi {
   readonly onDidRenderChart: vscode.Event<ChartRenderedReport>;
   /** Fires when an evaluation webview reports that its histograms were drawn. */
   readonly onDidRenderHistograms: vscode.Event<HistogramsRenderedReport>;
+  /** Fires when the sidebar's Metrics view drew a selection's table and histogram. */
+  readonly onDidRenderMetrics: vscode.Event<MetricsRenderedReport>;
   /** Every worker event of every job, and each job's outcome. */
   readonly onDidReceiveJobEvent: vscode.Event<JobEvent>;
   readonly onDidFinishJob: vscode.Event<JobOutcome>;

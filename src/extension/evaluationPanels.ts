@@ -64,6 +64,7 @@ class EvaluationPanel implements vscode.Disposable {
         this.onHistogramsRendered({ evaluationFile: this.evaluationFile, canvasCount: message.canvasCount, paintedCanvasCount: message.paintedCanvasCount });
         return;
       case 'chartRendered':
+      case 'metricsRendered':
         return;
       case 'openRunFolder':
         void vscode.commands.executeCommand(COMMAND_IDS.revealInExplorer, vscode.Uri.file(this.runDir));

@@ -11,6 +11,7 @@ import { registerCommands } from './commands';
 import { DashboardPanelSerializer, DashboardPanels } from './dashboardPanels';
 import { EvaluationPanelSerializer, EvaluationPanels } from './evaluationPanels';
 import { JobRunner } from './jobRunner';
+import { METRICS_VIEW_ID, MetricsViewProvider } from './metricsView';
 import { RunStoreWatcher } from './runStoreWatcher';
 import { RunsTreeProvider } from './runsTree';
 
@@ -20,7 +21,9 @@ export function activate(context: vscode.ExtensionContext): OodLensTestApi {
   const dashboards = new DashboardPanels(context.extensionUri);
   const evaluations = new EvaluationPanels(context.extensionUri);
   const runner = new JobRunner(context.extensionPath);
+  const metrics = new MetricsViewProvider(context.extensionUri);
   const runsChangedEmitter = new vscode.EventEmitter<void>();
+  const runsView = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: runsTree, showCollapseAll: true });
 
   context.subscriptions.push(
     runsTree,
@@ -29,13 +32,17 @@ export function activate(context: vscode.ExtensionContext): OodLensTestApi {
     evaluations,
     runner,
     runsChangedEmitter,
-    vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: runsTree, showCollapseAll: true }),
+    metrics,
+    runsView,
+    vscode.window.registerWebviewViewProvider(METRICS_VIEW_ID, metrics),
+    runsView.onDidChangeSelection((change) => metrics.select(change.selection[0])),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, new DashboardPanelSerializer(dashboards)),
     vscode.window.registerWebviewPanelSerializer(EVALUATION_VIEW_TYPE, new EvaluationPanelSerializer(evaluations)),
     runStoreWatcher.onDidChange(() => {
       runsTree.refresh();
       dashboards.refreshAll();
       evaluations.refreshAll();
+      void runsTree.listRuns().then((runs) => metrics.refresh(runs));
       runsChangedEmitter.fire();
     }),
     // A job's end is a sure sign the store changed, even where a file watcher missed it.
@@ -51,6 +58,7 @@ export function activate(context: vscode.ExtensionContext): OodLensTestApi {
     onDidChangeRuns: runsChangedEmitter.event,
     onDidRenderChart: dashboards.onDidRenderChart,
     onDidRenderHistograms: evaluations.onDidRenderHistograms,
+    onDidRenderMetrics: metrics.onDidRender,
     onDidReceiveJobEvent: runner.onDidReceiveEvent,
     onDidFinishJob: runner.onDidFinishJob,
     jobs: () => runner.jobs(),

@@ -15,10 +15,16 @@ import { parseWorkerEvent, type JobKind, type WorkerEvent } from '../protocol';
 import { COMMAND_IDS } from './commandIds';
 import { JobQueue, type QueuedJob, type RunningJob } from './jobQueue';
 import { LineSplitter } from './lineSplitter';
+import { markRunCancelledAfterKill } from './runFolders';
 
 export const OUTPUT_CHANNEL_NAME = 'OOD Lens';
-/** After Cancel, how long the child may take to reach the end of its batch before SIGKILL. */
-const CANCEL_GRACE_MILLISECONDS = 30_000;
+/**
+ * After Cancel, how long the child may take to reach the end of its batch before SIGKILL. The
+ * engine's training loop awaits only promises that settle without a turn of Node's event loop,
+ * so its SIGTERM handler may not run until the job ends; a killed training run is then marked
+ * cancelled by the runner (markRunCancelledAfterKill).
+ */
+const CANCEL_GRACE_MILLISECONDS = 8_000;
 
 export interface JobRequest {
   kind: JobKind;
@@ -36,6 +42,8 @@ export interface JobOutcome {
   runId?: string;
   runDir?: string;
   exitCode: number | null;
+  /** The signal that ended the child, when one did (SIGKILL after a Cancel it did not heed). */
+  signal?: string;
   errorMessage?: string;
   userError?: boolean;
   /** Evaluation files the job wrote (evaluate). */
@@ -148,16 +156,29 @@ class ChildJob implements RunningJob<JobOutcome> {
       if (this.killTimer) clearTimeout(this.killTimer);
       this.child = undefined;
       this.outcome.exitCode = code;
-      if (this.finishedStatus) this.outcome.status = this.finishedStatus;
-      else if (code === 130 || (this.cancelRequested && signal !== null)) this.outcome.status = 'cancelled';
-      else if (code === 0 && this.outcome.errorMessage === undefined) this.outcome.status = 'done';
-      else {
-        this.outcome.status = 'failed';
-        this.outcome.errorMessage ??= `the engine exited with ${code !== null ? `code ${code}` : `signal ${signal}`}`;
+      this.outcome.signal = signal ?? undefined;
+      if (this.cancelRequested && signal === 'SIGKILL' && this.request.kind === 'train' && this.outcome.runDir) {
+        const runDir = this.outcome.runDir;
+        void markRunCancelledAfterKill(runDir, child.pid, 'cancelled: the training process did not stop on SIGTERM and was killed; complete epochs and checkpoints are kept')
+          .then((marked) => this.log(`[job ${this.id}] ${marked ? 'marked' : 'did not need to mark'} ${runDir} cancelled`))
+          .catch((error: unknown) => this.log(`[job ${this.id}] could not mark ${runDir} cancelled: ${String(error)}`))
+          .finally(() => this.settle(code, signal, resolve));
+        return;
       }
-      this.log(`[job ${this.id}] ${this.outcome.status}${code !== null ? ` (exit code ${code})` : signal ? ` (${signal})` : ''}`);
-      resolve(this.outcome);
+      this.settle(code, signal, resolve);
     });
+  }
+
+  private settle(code: number | null, signal: NodeJS.Signals | null, resolve: (outcome: JobOutcome) => void): void {
+    if (this.finishedStatus) this.outcome.status = this.finishedStatus;
+    else if (code === 130 || (this.cancelRequested && signal !== null)) this.outcome.status = 'cancelled';
+    else if (code === 0 && this.outcome.errorMessage === undefined) this.outcome.status = 'done';
+    else {
+      this.outcome.status = 'failed';
+      this.outcome.errorMessage ??= `the engine exited with ${code !== null ? `code ${code}` : `signal ${signal}`}`;
+    }
+    this.log(`[job ${this.id}] ${this.outcome.status}${code !== null ? ` (exit code ${code})` : signal ? ` (${signal})` : ''}`);
+    resolve(this.outcome);
   }
 
   private receiveLine(line: string): void {

@@ -185,3 +185,29 @@ export async function readHistory(runDir: string): Promise<EpochStats[]> {
     return [];
   }
 }
+
+/**
+ * Marks a run `cancelled` after its training process had to be killed (SIGKILL) because it did
+ * not stop on SIGTERM. Only a run that still says `running` and was written by that process (or
+ * names none) is changed, and run.json is replaced whole (temporary name, then rename), as the
+ * engine writes it. Returns whether the run was marked.
+ */
+export async function markRunCancelledAfterKill(runDir: string, pid: number | undefined, reason: string): Promise<boolean> {
+  const file = path.join(runDir, 'run.json');
+  let record: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(await fs.readFile(file, 'utf8'));
+    if (!isRecord(parsed)) return false;
+    record = parsed;
+  } catch {
+    return false;
+  }
+  if (record.status !== 'running') return false;
+  if (pid !== undefined && typeof record.pid === 'number' && record.pid !== pid) return false;
+  const warnings = Array.isArray(record.warnings) ? record.warnings : [];
+  const updated = { ...record, status: 'cancelled', updatedAt: new Date().toISOString(), warnings: [...warnings, reason] };
+  const temporary = `${file}.tmp-${process.pid}`;
+  await fs.writeFile(temporary, JSON.stringify(updated, null, 2) + '\n');
+  await fs.rename(temporary, file);
+  return true;
+}

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { before, describe, it } from 'mocha';
 import * as vscode from 'vscode';
 import type { OodLensTestApi } from '../../../src/extension/api';
+import type { JobOutcome } from '../../../src/extension/jobRunner';
 import type { RunsTreeNode } from '../../../src/extension/runsTree';
 
 const EXTENSION_ID = 'ood-lens.ood-lens';
@@ -133,7 +134,7 @@ describe('OOD Lens extension', () => {
     assert.equal(run.summary.runDir, runDir);
     const runItem = await api.runsTree.getTreeItem(run);
     assert.equal(runItem.contextValue, 'run');
-    assert.match(String(runItem.description), /logitnorm tau=0\.04/);
+    assert.match(String(runItem.description), /LogitNorm tau=0\.04/);
     const children = (await api.runsTree.getChildren(run)) ?? [];
     assert.equal(children.length, 1);
     const checkpointItem = await api.runsTree.getTreeItem(children[0]);
@@ -184,5 +185,140 @@ describe('OOD Lens extension', () => {
       description = await statusShown();
     }
     assert.match(description, /running/);
+  });
+});
+
+/**
+ * The job runner with the real engine: the installed extension's dist/cli.js runs as a child
+ * process on a small MNIST subset (the harness's workspace settings: mlp, --limit 500, gaussian
+ * probe, the data folder holding MNIST's IDX files). Answers to the quick picks are passed as
+ * command arguments, as a script would.
+ */
+describe('OOD Lens jobs (the engine as a child process)', () => {
+  let api: OodLensTestApi;
+  let trainedRunDir: string;
+
+  before(async () => {
+    const found = vscode.extensions.getExtension<OodLensTestApi>(EXTENSION_ID);
+    assert.ok(found);
+    api = await found.activate();
+  });
+
+  async function runNode(runDir: string, accept: (node: Extract<RunsTreeNode, { kind: 'run' }>) => boolean = () => true): Promise<Extract<RunsTreeNode, { kind: 'run' }>> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const runs = (await api.runsTree.getChildren()) ?? [];
+      const run = runs.find((node): node is Extract<RunsTreeNode, { kind: 'run' }> => node.kind === 'run' && node.summary.runDir === runDir);
+      if (run && accept(run)) return run;
+      if (Date.now() > deadline) throw new Error(`the tree does not show ${runDir} as expected; it lists ${JSON.stringify(runs.map((node) => (node.kind === 'run' ? [node.summary.id, node.summary.status] : node.kind)))}`);
+      await nextEvent(api.onDidChangeRuns, () => true, 20_000, 'the run store watcher').catch(() => undefined);
+    }
+  }
+
+  it('trains with LogitNorm in a child process; the run and its checkpoint appear in the tree; the extension host stays responsive', async function () {
+    this.timeout(180_000);
+    // The extension host's event loop, sampled every 25 ms while the job trains: a training step
+    // in this process would show up as a gap of seconds.
+    let maxGap = 0;
+    let last = Date.now();
+    const probe = setInterval(() => {
+      const now = Date.now();
+      maxGap = Math.max(maxGap, now - last - 25);
+      last = now;
+    }, 25);
+    const started = Date.now();
+    let outcome: JobOutcome | undefined;
+    try {
+      outcome = await vscode.commands.executeCommand<JobOutcome>('oodLens.trainLogitNorm', { dataset: 'mnist', architecture: 'mlp', epochs: 1 });
+    } finally {
+      clearInterval(probe);
+    }
+    assert.ok(outcome, 'the command returns the job outcome');
+    assert.equal(outcome.status, 'done', `the job failed: ${outcome.errorMessage}`);
+    assert.ok(outcome.runDir, 'the started event named the run folder');
+    assert.equal(outcome.checkpoints.length, 1);
+    trainedRunDir = outcome.runDir;
+    const runJson = JSON.parse(await fs.readFile(path.join(trainedRunDir, 'run.json'), 'utf8')) as { status: string; config: { limit: number; arch: string } };
+    assert.equal(runJson.status, 'done');
+    assert.equal(runJson.config.limit, 500, 'the settings reached the CLI');
+    assert.equal(runJson.config.arch, 'mlp');
+    const run = await runNode(trainedRunDir, (node) => node.summary.status === 'done' && node.checkpoints.length === 1);
+    const item = await api.runsTree.getTreeItem(run);
+    assert.match(String(item.description), /^LogitNorm tau=0\.04 · mlp · mnist · best \d+\.\d\d%$/);
+    const [checkpoint] = (await api.runsTree.getChildren(run)) ?? [];
+    const checkpointItem = await api.runsTree.getTreeItem(checkpoint);
+    assert.equal(checkpointItem.label, 'epoch 1');
+    assert.match(String(checkpointItem.description), /^test acc \d+\.\d\d%$/);
+    assert.ok(maxGap < 1000, `the extension host's event loop stalled for ${maxGap} ms while training`);
+    if (this.test) this.test.title += ` [job ${((Date.now() - started) / 1000).toFixed(1)} s, longest event-loop stall ${maxGap} ms]`;
+  });
+
+  it('evaluates the checkpoint: rows per scorer x OOD set with FPR95 and AUROC, and the panel draws every histogram', async function () {
+    this.timeout(180_000);
+    assert.ok(trainedRunDir, 'the training test ran');
+    const checkpointDir = path.join(trainedRunDir, 'checkpoints', 'epoch-1');
+    const drawn = nextEvent(api.onDidRenderHistograms, (report) => report.evaluationFile.startsWith(trainedRunDir), 150_000, 'the evaluation panel to draw');
+    const outcome = await vscode.commands.executeCommand<JobOutcome>('oodLens.evaluate', vscode.Uri.file(checkpointDir), { oodSets: ['gaussian', 'uniform'], scorers: ['msp', 'energy'] });
+    assert.ok(outcome);
+    assert.equal(outcome.status, 'done', `the job failed: ${outcome.errorMessage}`);
+    assert.equal(outcome.evaluationFiles.length, 1);
+    const run = await runNode(trainedRunDir, (node) => node.evaluations.length === 1);
+    const [checkpoint] = (await api.runsTree.getChildren(run)) ?? [];
+    const [evaluation] = (await api.runsTree.getChildren(checkpoint)) ?? [];
+    assert.equal(evaluation.kind, 'evaluation');
+    const rows = (await api.runsTree.getChildren(evaluation)) ?? [];
+    const items = await Promise.all(rows.map((row) => api.runsTree.getTreeItem(row)));
+    assert.deepEqual(items.map((row) => row.label).sort(), ['energy vs gaussian', 'energy vs uniform', 'msp vs gaussian', 'msp vs uniform']);
+    for (const row of items) {
+      assert.match(String(row.description), /^FPR95 \d+\.\d\d% · AUROC \d+\.\d\d%$/);
+      const tooltip = row.tooltip instanceof vscode.MarkdownString ? row.tooltip.value : String(row.tooltip);
+      for (const metric of ['FPR95', 'AUROC', 'AUPR-In', 'AUPR-Out', 'ECE']) assert.ok(tooltip.includes(metric), `the tooltip shows ${metric}`);
+    }
+    const report = await drawn;
+    assert.equal(report.canvasCount, 4, 'one histogram per scorer x OOD set');
+    assert.equal(report.paintedCanvasCount, 4, 'every histogram canvas has drawn pixels');
+  });
+
+  it('Cancel Job stops a training child; its run is marked cancelled on disk and in the tree', async function () {
+    this.timeout(180_000);
+    const firstStep = nextEvent(api.onDidReceiveJobEvent, ({ event }) => event.type === 'progress', 120_000, 'the first training step');
+    const finished = vscode.commands.executeCommand<JobOutcome>('oodLens.trainCrossEntropy', { dataset: 'mnist', architecture: 'mlp', epochs: 200 });
+    await firstStep;
+    assert.equal(api.jobs().length, 1);
+    await vscode.commands.executeCommand('oodLens.cancelJob');
+    const outcome = await finished;
+    assert.ok(outcome?.runDir);
+    assert.equal(outcome.status, 'cancelled', `exit code ${outcome.exitCode}: ${outcome.errorMessage}`);
+    // 130: the engine stopped at the next batch on SIGTERM; SIGKILL: it did not within the grace
+    // period (its training loop may not yield to the event loop) and the runner marked the run.
+    assert.ok(outcome.exitCode === 130 || outcome.signal === 'SIGKILL', `exit code ${outcome.exitCode}, signal ${outcome.signal}`);
+    if (this.test) this.test.title += ` [${outcome.exitCode === 130 ? 'stopped on SIGTERM, exit 130' : 'killed after the grace period'}]`;
+    const runJson = JSON.parse(await fs.readFile(path.join(outcome.runDir, 'run.json'), 'utf8')) as { status: string };
+    assert.equal(runJson.status, 'cancelled');
+    const run = await runNode(outcome.runDir, (node) => node.summary.status === 'cancelled');
+    assert.match(String((await api.runsTree.getTreeItem(run)).description), /cancelled/);
+    assert.deepEqual(api.jobs(), []);
+  });
+
+  it('queues a second job behind the first and runs them one after the other', async function () {
+    this.timeout(240_000);
+    const order: string[] = [];
+    const subscription = api.onDidReceiveJobEvent(({ jobId, event }) => {
+      if (event.type === 'started' || event.type === 'finished') order.push(`${event.type} ${jobId}`);
+    });
+    try {
+      const first = vscode.commands.executeCommand<JobOutcome>('oodLens.trainCrossEntropy', { dataset: 'mnist', architecture: 'mlp', epochs: 1 });
+      const second = vscode.commands.executeCommand<JobOutcome>('oodLens.trainLogitNorm', { dataset: 'mnist', architecture: 'mlp', epochs: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.deepEqual(api.jobs().map((job) => job.state), ['running', 'queued']);
+      const [firstOutcome, secondOutcome] = await Promise.all([first, second]);
+      assert.equal(firstOutcome?.status, 'done', firstOutcome?.errorMessage);
+      assert.equal(secondOutcome?.status, 'done', secondOutcome?.errorMessage);
+      const firstId = firstOutcome.id;
+      const secondId = secondOutcome.id;
+      assert.deepEqual(order, [`started ${firstId}`, `finished ${firstId}`, `started ${secondId}`, `finished ${secondId}`]);
+    } finally {
+      subscription.dispose();
+    }
   });
 });
