@@ -31,6 +31,13 @@ export function wasmMaxPoolGrad(args: KernelArgs<MaxPoolGradInputs, tf.MaxPoolGr
   const x = backend.typedArrayFromHeap(input);
   const dyValues = backend.typedArrayFromHeap(dy) as Float32Array;
   const dx = backend.typedArrayFromHeap(dxInfo) as Float32Array;
+  if (effectiveFilterHeight === 2 && effectiveFilterWidth === 2 && strideHeight === 2 && strideWidth === 2 && padTop === 0 && padLeft === 0 &&
+      2 * outHeight <= inHeight && 2 * outWidth <= inWidth) {
+    // The windows write every position they cover; only rows/columns left over need zeros.
+    if (2 * outHeight < inHeight || 2 * outWidth < inWidth) dx.fill(0);
+    maxPool2x2Grad(x as Float32Array, dyValues, dx, batchSize, inHeight, inWidth, channels, outHeight, outWidth);
+    return dxInfo;
+  }
   dx.fill(0);
 
   const maxValue = new Float32Array(channels);
@@ -68,6 +75,41 @@ export function wasmMaxPoolGrad(args: KernelArgs<MaxPoolGradInputs, tf.MaxPoolGr
     }
   }
   return dxInfo;
+}
+
+/**
+ * The common case (2x2 windows, stride 2, no padding: every LeNet/CNN pool here) without the
+ * general loop's per-window bookkeeping: the four candidates of each channel compared in scan
+ * order, strictly greater wins, from -Infinity (so a window of -Infinity gets no gradient, as in
+ * the general loop and on the cpu backend). Windows do not overlap, so each writes its four
+ * positions outright and the output needs no zeroing pass.
+ */
+function maxPool2x2Grad(x: Float32Array, dy: Float32Array, dx: Float32Array, batchSize: number, inHeight: number, inWidth: number, channels: number, outHeight: number, outWidth: number): void {
+  const rowStride = inWidth * channels;
+  for (let b = 0; b < batchSize; b++) {
+    for (let outRow = 0; outRow < outHeight; outRow++) {
+      for (let outCol = 0; outCol < outWidth; outCol++) {
+        const p00 = ((b * inHeight + 2 * outRow) * inWidth + 2 * outCol) * channels;
+        const p01 = p00 + channels;
+        const p10 = p00 + rowStride;
+        const p11 = p10 + channels;
+        const outPixel = ((b * outHeight + outRow) * outWidth + outCol) * channels;
+        for (let c = 0; c < channels; c++) {
+          let best = Number.NEGATIVE_INFINITY;
+          let at = -1;
+          if (x[p00 + c] > best) { best = x[p00 + c]; at = p00 + c; }
+          if (x[p01 + c] > best) { best = x[p01 + c]; at = p01 + c; }
+          if (x[p10 + c] > best) { best = x[p10 + c]; at = p10 + c; }
+          if (x[p11 + c] > best) { at = p11 + c; }
+          const g = dy[outPixel + c];
+          dx[p00 + c] = at === p00 + c ? g : 0;
+          dx[p01 + c] = at === p01 + c ? g : 0;
+          dx[p10 + c] = at === p10 + c ? g : 0;
+          dx[p11 + c] = at === p11 + c ? g : 0;
+        }
+      }
+    }
+  }
 }
 
 export const wasmMaxPoolGradConfig: tf.KernelConfig = {

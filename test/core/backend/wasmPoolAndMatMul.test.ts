@@ -46,6 +46,20 @@ test('MaxPoolGrad on wasm equals the cpu backend, ties included', async () => {
   }
 });
 
+test('MaxPoolGrad of 2x2 windows, stride 2 (the fast path) equals cpu where windows hold -Infinity', async () => {
+  const shape: [number, number, number, number] = [2, 6, 7, 5];
+  const values = seededValues(2 * 6 * 7 * 5, 77, true);
+  // Every 7th value -Infinity: some windows are partly, a few wholly, -Infinity.
+  for (let i = 0; i < values.length; i += 7) values[i] = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < 20; i++) values[i] = Number.NEGATIVE_INFINITY;
+  await assertWasmMatchesCpu('maxPoolGrad 2x2 with -Infinity', () => {
+    const input = tf.tensor4d(values, shape);
+    const output = tf.maxPool(input, 2, 2, 'valid');
+    const dy = tf.tensor4d(seededValues(output.size, 78), output.shape);
+    return tf.engine().runKernel(tf.MaxPoolGrad, { dy, input, output }, { filterSize: [2, 2], strides: [2, 2], pad: 'valid' } as unknown as tf.NamedAttrMap) as tf.Tensor;
+  });
+});
+
 test('the gradient of maxPool through tf.grad is the same on wasm and cpu', async () => {
   const c = POOL_CASES[4];
   await assertWasmMatchesCpu('grad of maxPool', () => {
