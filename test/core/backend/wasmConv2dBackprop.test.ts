@@ -30,6 +30,11 @@ const CASES: ConvCase[] = [
   { batch: 2, height: 6, width: 9, inChannels: 3, outChannels: 2, kernel: [3, 5], strides: [1, 2], pad: 'same' },
   { batch: 2, height: 6, width: 6, inChannels: 2, outChannels: 3, kernel: [3, 3], strides: [1, 1], pad: 1 },
   { batch: 2, height: 7, width: 8, inChannels: 2, outChannels: 3, kernel: [3, 3], strides: [2, 2], pad: [[0, 0], [2, 1], [0, 2], [0, 0]] },
+  // First layers (Ci = 1): LeNet's conv1 (conv path) and the CNN's, whose filter gradient goes
+  // through im2col (>= 16 output channels), also at stride 2 and with 2 input channels.
+  { batch: 3, height: 12, width: 12, inChannels: 1, outChannels: 6, kernel: [5, 5], strides: [1, 1], pad: 2 },
+  { batch: 4, height: 10, width: 9, inChannels: 1, outChannels: 16, kernel: [3, 3], strides: [1, 1], pad: 'same' },
+  { batch: 2, height: 9, width: 9, inChannels: 2, outChannels: 16, kernel: [3, 3], strides: [2, 2], pad: 'same' },
   // Padding wider than the filter reaches: the stride-1 replacement must hand over to the shipped kernel.
   { batch: 1, height: 4, width: 4, inChannels: 2, outChannels: 2, kernel: [1, 1], strides: [1, 1], pad: 1 },
   // A batch and channel count of the small CNN's second layer, smaller spatially.
@@ -81,8 +86,8 @@ test('Conv2DBackpropInput on wasm equals the cpu backend', async () => {
 });
 
 test('the conv backprop kernels leave no tensor or wasm buffer behind', async () => {
-  // Covers the cropping path (stride 2, valid, even size), the replacement and the fallback.
-  for (const c of [CASES[4], CASES[1], CASES[3]]) {
+  // Covers the cropping path (stride 2, valid, even size), the replacement, the fallback and im2col.
+  for (const c of [CASES[4], CASES[1], CASES[3], CASES[13]]) {
     await assertNoLeakOnWasm(`dW, ${describeCase(c)}`, () => tensorsFor(c, 1), (t) => backpropFilter(c, t));
     await assertNoLeakOnWasm(`dx, ${describeCase(c)}`, () => tensorsFor(c, 2), (t) => backpropInput(c, t));
   }
