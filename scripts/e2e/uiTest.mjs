@@ -11,8 +11,8 @@ const CHART_SELECTOR = 'canvas#logit-norm-chart';
 const ACTIVITY_BAR_ENTRY = '.part.activitybar [aria-label^="OOD Lens"]';
 
 /** Waits until the quick-input widget shows a title containing `text`. */
-function quickPickTitled(page, text) {
-  return page.locator('.quick-input-widget .quick-input-title', { hasText: text }).first().waitFor({ state: 'visible', timeout: 20_000 });
+function quickPickTitled(page, text, timeout = 20_000) {
+  return page.locator('.quick-input-widget .quick-input-title', { hasText: text }).first().waitFor({ state: 'visible', timeout });
 }
 
 /** A finished-looking run folder, as the engine writes it (DESIGN.md, "A run on disk"). */
@@ -151,11 +151,17 @@ export async function runUiTests({ context, baseUrl, workspace, artifactsDir, ch
       if ((await trainedRow.getAttribute('aria-expanded')) !== 'true') await trainedRow.locator('.monaco-tl-twistie').click();
       const checkpointRow = page.locator('.part.sidebar .monaco-list-row', { hasText: /epoch 1\s*test acc/ }).first();
       await checkpointRow.waitFor({ state: 'visible', timeout: 15_000 });
-      await checkpointRow.click({ button: 'right' });
-      const menuItem = page.locator('.context-view .action-item', { hasText: 'Evaluate OOD' }).first();
-      await menuItem.waitFor({ state: 'visible', timeout: 15_000 });
-      await menuItem.click();
-      await quickPickTitled(page, '(1/2): OOD sets');
+      // The tree may redraw (the run store watcher) while the menu opens, and a click on the old
+      // menu is lost: retry from a fresh right-click until the first question shows.
+      await waitUntil(async () => {
+        await page.keyboard.press('Escape');
+        await checkpointRow.click({ button: 'right', timeout: 5000 });
+        const menuItem = page.locator('.context-view .action-item', { hasText: 'Evaluate OOD' }).first();
+        await menuItem.waitFor({ state: 'visible', timeout: 5000 });
+        await menuItem.click({ timeout: 5000 });
+        await quickPickTitled(page, '(1/2): OOD sets', 5000);
+        return true;
+      }, 'the context menu\'s Evaluate OOD to ask for the OOD sets', 45_000, 500);
       await page.keyboard.press('Enter');
       await quickPickTitled(page, '(2/2): scorers');
       await page.keyboard.press('Enter');
