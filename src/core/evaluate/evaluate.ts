@@ -23,7 +23,7 @@ import { loadModelFromDir } from '../runs/checkpoint';
 import { writeJsonAtomic } from '../runs/atomicWrite';
 import { RunStore, type CheckpointRef, type Run } from '../runs/runStore';
 import type { TrainConfig } from '../train/config';
-import { forward, firstIndices, summariseLogits } from '../train/forward';
+import { forward, firstIndices, summariseLogits, yieldToEventLoop } from '../train/forward';
 import { prepareData, type EventBody } from '../train/trainer';
 import type { EvaluationResult, ScorerOodResult } from './results';
 
@@ -93,10 +93,12 @@ export async function collectLogits(model: tf.LayersModel, set: ImageSet, indice
   return out;
 }
 
-/** One scorer over a whole set, batch by batch. */
-export function scoreSet(scorer: Scorer, model: tf.LayersModel, set: ImageSet, norm: Normalization, batchSize = 256): Float32Array {
+/** One scorer over a whole set, batch by batch; `shouldStop` is asked between batches. */
+export async function scoreSet(scorer: Scorer, model: tf.LayersModel, set: ImageSet, norm: Normalization, batchSize = 256, shouldStop?: () => boolean): Promise<Float32Array> {
   const scores = new Float32Array(set.count);
   for (let start = 0; start < set.count; start += batchSize) {
+    await yieldToEventLoop();
+    if (shouldStop?.()) throw new EvaluationCancelled();
     const batch = firstIndices(Math.min(batchSize, set.count - start)).map((i) => i + start);
     const x = toTensor(set, batch, norm);
     try {
@@ -175,10 +177,10 @@ export async function evaluateCheckpoint(run: Run<TrainConfig>, checkpoint: Chec
       if (getScorer(name).needsFit && scorer.fit) {
         await scorer.fit(model, idTrainingDataFromImageSet(data.train, norm, k, { batchSize, limit: options.fitSamples ?? 5000 }));
       }
-      const idScores = scoreSet(scorer, model, idTest, norm, batchSize);
+      const idScores = await scoreSet(scorer, model, idTest, norm, batchSize, hooks.shouldStop);
       progress(`${name}: ID`);
       for (const set of oodSets) {
-        const oodScores = scoreSet(scorer, model, set, norm, batchSize);
+        const oodScores = await scoreSet(scorer, model, set, norm, batchSize, hooks.shouldStop);
         const m = detectionMetrics(idScores, oodScores);
         const range = sharedRange(idScores, oodScores);
         const h = (v: Float32Array) => {

@@ -16,6 +16,14 @@ export interface LogitSummary {
   accuracy: number;
 }
 
+/**
+ * Lets the event loop run (signal handlers, timers, I/O). tfjs's data() on the wasm and cpu
+ * backends resolves as a microtask, so a loop that only awaits it never lets SIGTERM through.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Indices 0..n-1, or the first `limit` of them. */
 export function firstIndices(n: number, limit = n): Int32Array {
   const m = Math.min(n, limit);

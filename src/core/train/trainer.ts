@@ -13,7 +13,7 @@ import { setDropoutStep } from '../models/seededDropout';
 import { loadModelFromDir, modelToFiles, readTensorFiles, tensorsToFiles } from '../runs/checkpoint';
 import type { Run } from '../runs/runStore';
 import type { TrainConfig } from './config';
-import { firstIndices, summariseLogits } from './forward';
+import { firstIndices, summariseLogits, yieldToEventLoop } from './forward';
 import { parseSchedule } from './schedule';
 import { Sgd } from './sgd';
 import { DataParallelSteps } from './dataParallel';
@@ -181,6 +181,7 @@ async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext): Promi
       let lastReport = 0;
       let lr = config.lr;
       for (let step = 0; step < stepsPerEpoch; step++) {
+        await yieldToEventLoop();
         if (hooks.shouldStop?.()) {
           log(`cancelled during epoch ${epoch + 1}; the run keeps its ${epoch} complete epoch(s) and can be resumed`);
           return finish('cancelled');
