@@ -123,7 +123,9 @@ async function speed(argv: string[]): Promise<void> {
   console.log(`# OOD Lens speed, ${new Date().toISOString()}`);
   console.log(`machine: ${os.cpus()[0]?.model ?? '?'} x ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log(`training: batch ${batch}, SGD momentum, LogitNorm loss, median of ${steps} steps after 2 warm-up (cpu: ${cpuSteps} after 1)\n`);
-  const torch = values['vs-pytorch'] ? startPytorchReference(archs, batch, steps, Number(values['torch-threads'] ?? 0)) : undefined;
+  const torchOrWhy = values['vs-pytorch'] ? PairedPytorch.start(batch, steps, Number(values['torch-threads'] ?? 0)) : undefined;
+  if (typeof torchOrWhy === 'string') console.log(`PyTorch: not available (${torchOrWhy})\n`);
+  const torch = typeof torchOrWhy === 'string' ? undefined : torchOrWhy;
   const trainTimes: Record<string, Record<string, number>> = {};
   const scoreTimes: Record<string, Record<string, number>> = {};
   const loaded: string[] = [];
@@ -141,6 +143,7 @@ async function speed(argv: string[]): Promise<void> {
     scoreTimes[b] = {};
     for (const arch of archs) {
       const isCpu = b === 'cpu';
+      torch?.measure(b, arch);
       trainTimes[b][arch] = await trainStepSeconds(arch, batch, isCpu ? cpuSteps : steps, isCpu ? 1 : 2);
       console.error(`  train ${arch}: ${(trainTimes[b][arch] * 1000).toFixed(1)} ms/step`);
     }
@@ -149,6 +152,7 @@ async function speed(argv: string[]): Promise<void> {
       const label = `wasm x${workers} threads`;
       trainTimes[label] = {};
       for (const arch of archs) {
+        torch?.measure(label, arch);
         trainTimes[label][arch] = await parallelTrainStepSeconds(arch, batch, steps, 2, workers);
         console.error(`  train ${arch}, ${workers} threads: ${(trainTimes[label][arch] * 1000).toFixed(1)} ms/step`);
       }
@@ -164,7 +168,7 @@ async function speed(argv: string[]): Promise<void> {
   console.log(`| training images/s (x vs cpu) | ${trained.join(' | ')} |`);
   console.log(`|---|${trained.map(() => '---').join('|')}|`);
   for (const arch of archs) console.log(`| ${arch} | ${trained.map((b) => `${(batch / trainTimes[b][arch]).toFixed(0)}${ratio(b, trainTimes, arch)}`).join(' | ')} |`);
-  if (torch) printVsPytorch(torch.finish(), archs, batch, trained, trainTimes);
+  torch?.print(archs, trained, trainTimes);
   console.log(`\n| scoring images/s, LeNet, batch 256 (x vs cpu) | ${loaded.join(' | ')} |`);
   console.log(`|---|${loaded.map(() => '---').join('|')}|`);
   for (const s of scorers) console.log(`| ${s} | ${loaded.map((b) => `${(256 / scoreTimes[b][s]).toFixed(0)}${ratio(b, scoreTimes, s)}`).join(' | ')} |`);
@@ -184,40 +188,48 @@ async function speed(argv: string[]): Promise<void> {
 }
 
 /**
- * Times PyTorch once before the tfjs backends and once after, on a shared machine whose load
- * drifts; the faster of the two medians per architecture is the reference (the harder one to
- * match).
+ * PyTorch timed right before each of our measurements (same architecture), so every ratio pairs
+ * two measurements taken under the same load: on a shared machine the load drifts by a factor of
+ * two within minutes, and one PyTorch run for the whole bench would compare unlike moments.
  */
-function startPytorchReference(archs: string[], batch: number, steps: number, threads: number): { finish(): PytorchTimes | string } {
-  const found = findTorchPython();
-  if (!found.ok) return { finish: () => found.why };
-  const torchArchs = archs.filter((a) => PYTORCH_ARCHS.includes(a));
-  const before = timePytorchSteps(found.python, torchArchs, batch, steps, 2, threads);
-  console.error(`pytorch ${before.torch} (${found.python}, ${before.threads} thread${before.threads === 1 ? '' : 's'}): ${torchArchs.map((a) => `${a} ${(before.seconds[a] * 1000).toFixed(1)} ms`).join(', ')}`);
-  return {
-    finish(): PytorchTimes {
-      const after = timePytorchSteps(found.python, torchArchs, batch, steps, 2, threads);
-      console.error(`pytorch again: ${torchArchs.map((a) => `${a} ${(after.seconds[a] * 1000).toFixed(1)} ms`).join(', ')}`);
-      const seconds = Object.fromEntries(torchArchs.map((a) => [a, Math.min(before.seconds[a], after.seconds[a])]));
-      return { ...before, seconds };
-    },
-  };
-}
+class PairedPytorch {
+  /** PyTorch's seconds per step measured next to each (our column, architecture). */
+  readonly paired: Record<string, Record<string, number>> = {};
+  private info: PytorchTimes | undefined;
 
-/** Images/s per backend as a ratio to PyTorch's: PyTorch's time per step / ours. */
-function printVsPytorch(torch: PytorchTimes | string, archs: string[], batch: number, loaded: string[], trainTimes: Record<string, Record<string, number>>): void {
-  if (typeof torch === 'string') {
-    console.log(`\nPyTorch: not available (${torch})`);
-    return;
+  private constructor(private readonly python: string, private readonly batch: number, private readonly steps: number, private readonly threads: number) {}
+
+  static start(batch: number, steps: number, threads: number): PairedPytorch | string {
+    const found = findTorchPython();
+    return found.ok ? new PairedPytorch(found.python, batch, steps, threads) : found.why;
   }
-  console.log(`\nPyTorch ${torch.torch} on the CPU (${torch.python}, ${torch.threads} thread${torch.threads === 1 ? '' : 's'}), same networks, batch, loss and optimizer; the faster of a run before and one after ours`);
-  console.log(`| training images/s (x = PyTorch time / ours) | pytorch | ${loaded.join(' | ')} |`);
-  console.log(`|---|---|${loaded.map(() => '---').join('|')}|`);
-  for (const arch of archs) {
-    const ref = torch.seconds[arch];
-    if (ref === undefined) continue;
-    const cells = loaded.map((b) => `${(batch / trainTimes[b][arch]).toFixed(0)} (x${(ref / trainTimes[b][arch]).toFixed(2)})`);
-    console.log(`| ${arch} | ${(batch / ref).toFixed(0)} | ${cells.join(' | ')} |`);
+
+  /** Times `arch` in PyTorch now, as the reference of `column`'s next measurement. */
+  measure(column: string, arch: string): void {
+    if (!PYTORCH_ARCHS.includes(arch)) return;
+    const t = timePytorchSteps(this.python, [arch], this.batch, this.steps, 2, this.threads);
+    this.info ??= t;
+    (this.paired[column] ??= {})[arch] = t.seconds[arch];
+    console.error(`  pytorch ${arch}: ${(t.seconds[arch] * 1000).toFixed(1)} ms/step (paired with ${column})`);
+  }
+
+  print(archs: string[], columns: string[], trainTimes: Record<string, Record<string, number>>): void {
+    if (!this.info) return;
+    const { torch, threads } = this.info;
+    console.log(`\nPyTorch ${torch} on the CPU (${this.python}, ${threads} thread${threads === 1 ? '' : 's'}), same networks, batch, loss and optimizer, timed right before each of ours; ` +
+      'x = PyTorch time / ours from each pair; the pytorch column is the median of its pairs');
+    console.log(`| training images/s (x = PyTorch time / ours) | pytorch | ${columns.join(' | ')} |`);
+    console.log(`|---|---|${columns.map(() => '---').join('|')}|`);
+    for (const arch of archs) {
+      const refs = columns.map((c) => this.paired[c]?.[arch]).filter((v): v is number => v !== undefined);
+      if (refs.length === 0) continue;
+      const cells = columns.map((c) => {
+        const ref = this.paired[c]?.[arch];
+        const ours = trainTimes[c]?.[arch];
+        return ref === undefined || ours === undefined ? '-' : `${(this.batch / ours).toFixed(0)} (x${(ref / ours).toFixed(2)})`;
+      });
+      console.log(`| ${arch} | ${(this.batch / median(refs)).toFixed(0)} | ${cells.join(' | ')} |`);
+    }
   }
 }
 
