@@ -153,15 +153,24 @@ export async function runUiTests({ context, baseUrl, workspace, artifactsDir, ch
       await checkpointRow.waitFor({ state: 'visible', timeout: 15_000 });
       // The tree may redraw (the run store watcher) while the menu opens, and a click on the old
       // menu is lost: retry from a fresh right-click until the first question shows.
+      // Attempts alternate between clicking the menu item and choosing it with the keyboard.
+      let attempt = 0;
       await waitUntil(async () => {
+        attempt += 1;
         await page.keyboard.press('Escape');
         await checkpointRow.click({ button: 'right', timeout: 5000 });
         const menuItem = page.locator('.context-view .action-item', { hasText: 'Evaluate OOD' }).first();
         await menuItem.waitFor({ state: 'visible', timeout: 5000 });
-        await menuItem.click({ timeout: 5000 });
+        if (attempt % 2 === 1) {
+          await menuItem.locator('.action-menu-item').first().click({ timeout: 5000 });
+        } else {
+          await menuItem.locator('.action-menu-item').first().focus();
+          await page.keyboard.press('Enter');
+        }
         await quickPickTitled(page, '(1/2): OOD sets', 5000);
+        log(`Evaluate OOD from the context menu: attempt ${attempt} (${attempt % 2 === 1 ? 'click' : 'keyboard'})`);
         return true;
-      }, 'the context menu\'s Evaluate OOD to ask for the OOD sets', 45_000, 500);
+      }, 'the context menu\'s Evaluate OOD to ask for the OOD sets', 60_000, 500);
       await page.keyboard.press('Enter');
       await quickPickTitled(page, '(2/2): scorers');
       await page.keyboard.press('Enter');
