@@ -4,11 +4,13 @@
 // back after a reload (WebviewPanelSerializer). A screenshot of each step goes to artifacts/.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findFrame, folderUrl, runPaletteCommand, waitForDrawnCanvas, waitForWorkbench, waitUntil } from './workbench.mjs';
+import { findFrame, folderUrl, runPaletteCommand, waitForDrawnCanvas, waitForQuietList, waitForWorkbench, waitUntil } from './workbench.mjs';
 
 export const UI_RUN_ID = '20261127-093000-lenet-mnist-logitnorm';
 const CHART_SELECTOR = 'canvas#logit-norm-chart';
 const ACTIVITY_BAR_ENTRY = '.part.activitybar [aria-label^="OOD Lens"]';
+/** The Runs tree's rows (the only tree of the OOD Lens container; Metrics is a webview). */
+const RUNS_TREE_LIST = '.part.sidebar .monaco-list';
 
 /** Waits until the quick-input widget shows a title containing `text`. */
 function quickPickTitled(page, text, timeout = 20_000) {
@@ -109,6 +111,7 @@ export async function runUiTests({ context, baseUrl, workspace, artifactsDir, ch
       if ((await runRow.getAttribute('aria-expanded')) !== 'true') await runRow.locator('.monaco-tl-twistie').click();
       const checkpointRow = page.locator('.monaco-list-row', { hasText: 'epoch 8' }).first();
       await checkpointRow.waitFor({ state: 'visible', timeout: 15_000 });
+      await waitForQuietList(page, RUNS_TREE_LIST);
       await checkpointRow.click({ button: 'right' });
       const menuItem = page.locator('.context-view .action-item', { hasText: 'Evaluate OOD' }).first();
       await menuItem.waitFor({ state: 'visible', timeout: 15_000 });
@@ -151,6 +154,8 @@ export async function runUiTests({ context, baseUrl, workspace, artifactsDir, ch
       if ((await trainedRow.getAttribute('aria-expanded')) !== 'true') await trainedRow.locator('.monaco-tl-twistie').click();
       const checkpointRow = page.locator('.part.sidebar .monaco-list-row', { hasText: /epoch 1\s*test acc/ }).first();
       await checkpointRow.waitFor({ state: 'visible', timeout: 15_000 });
+      // The tree redraws only rows whose data changed; once the run is done nothing should change.
+      log(`the Runs tree was unchanged for ${await waitForQuietList(page, RUNS_TREE_LIST)} ms before the right-click`);
       // The tree may redraw (the run store watcher) while the menu opens, and a click on the old
       // menu is lost: retry from a fresh right-click until the first question shows.
       // Attempts alternate between clicking the menu item and choosing it with the keyboard.

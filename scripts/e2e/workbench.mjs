@@ -126,3 +126,27 @@ export async function waitForDrawnCanvas(page, selector, text, timeoutMs = 45_00
     timeoutMs,
   );
 }
+
+/**
+ * Waits until the list `selector` (a tree view's rows) has not changed for `quietMs`: no row
+ * added, removed or redrawn. A MutationObserver in the page stamps each change; the wait ends
+ * `quietMs` after the last one. Right-clicking a row of a tree that is still redrawing can open
+ * a context menu on a row that is about to be replaced.
+ */
+export async function waitForQuietList(page, selector, { quietMs = 1500, timeoutMs = 60_000 } = {}) {
+  const list = page.locator(selector).first();
+  await list.waitFor({ state: 'attached', timeout: timeoutMs });
+  await list.evaluate((element) => {
+    if (element.__oodLensQuiet) return;
+    element.__oodLensQuiet = { lastChange: Date.now() };
+    new MutationObserver(() => {
+      element.__oodLensQuiet.lastChange = Date.now();
+    }).observe(element, { childList: true, subtree: true, characterData: true });
+  });
+  let quietFor = 0;
+  await waitUntil(async () => {
+    quietFor = await list.evaluate((element) => Date.now() - element.__oodLensQuiet.lastChange);
+    return quietFor >= quietMs;
+  }, `the list ${selector} to stay unchanged for ${quietMs} ms`, timeoutMs, 200);
+  return quietFor;
+}

@@ -12,7 +12,7 @@ import type { RunsTreeNode } from './runsTree';
 export interface OodLensTestApi {
   /** The provider behind the "Runs" view. */
   readonly runsTree: vscode.TreeDataProvider<RunsTreeNode>;
-  /** Fires after the run store on disk changed and the tree was told to refresh. */
+  /** Fires after the run store on disk changed and the tree re-read it (and redrew what changed). */
   readonly onDidChangeRuns: vscode.Event<void>;
   /** Fires when a dashboard webview reports that Chart.js drew its chart. */
   readonly onDidRenderChart: vscode.Event<ChartRenderedReport>;

@@ -39,11 +39,16 @@ export function activate(context: vscode.ExtensionContext): OodLensTestApi {
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, new DashboardPanelSerializer(dashboards)),
     vscode.window.registerWebviewPanelSerializer(EVALUATION_VIEW_TYPE, new EvaluationPanelSerializer(evaluations)),
     runStoreWatcher.onDidChange(() => {
-      runsTree.refresh();
       dashboards.refreshAll();
       evaluations.refreshAll();
-      void runsTree.listRuns().then((runs) => metrics.refresh(runs));
-      runsChangedEmitter.fire();
+      // The tree redraws only the rows whose data changed (none for most watcher events).
+      void runsTree.reload().then(
+        (runs) => {
+          metrics.refresh(runs);
+          runsChangedEmitter.fire();
+        },
+        () => runsChangedEmitter.fire(),
+      );
     }),
     // A job's end is a sure sign the store changed, even where a file watcher missed it.
     runner.onDidFinishJob(() => runStoreWatcher.fireSoon()),

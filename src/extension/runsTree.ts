@@ -62,13 +62,95 @@ function runTooltip(summary: RunFolderSummary): vscode.MarkdownString {
   return tooltip;
 }
 
-export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, vscode.Disposable {
-  private readonly changeEmitter = new vscode.EventEmitter<RunsTreeNode | undefined>();
-  readonly onDidChangeTreeData: vscode.Event<RunsTreeNode | undefined> = this.changeEmitter.event;
+/**
+ * What the rows of a run (and of everything under it) show, as one string: two reads of the
+ * disk that give the same signature draw the same rows, so the tree is not told to redraw.
+ */
+export function runSignature(run: RunNode): string {
+  return JSON.stringify({
+    summary: run.summary,
+    folder: run.workspaceFolderName,
+    checkpoints: run.checkpoints,
+    history: run.history,
+    evaluations: run.evaluations.map((evaluation) => ({ file: evaluation.file, checkpoint: evaluation.result.checkpoint, results: evaluation.result.results })),
+  });
+}
 
-  /** Re-read everything from disk on the next `getChildren`. */
+function runKey(run: RunNode): string {
+  return run.summary.runDir;
+}
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, vscode.Disposable {
+  private readonly changeEmitter = new vscode.EventEmitter<RunsTreeNode | RunsTreeNode[] | undefined>();
+  readonly onDidChangeTreeData: vscode.Event<RunsTreeNode | RunsTreeNode[] | undefined> = this.changeEmitter.event;
+
+  /**
+   * The run nodes the view was last given, in order. They are updated in place, so the objects
+   * VS Code holds stay the ones `onDidChangeTreeData` names (the extension host finds a node to
+   * redraw by object identity), and each keeps its `TreeItem.id`.
+   */
+  private shown: RunNode[] | undefined;
+  private readonly signatures = new Map<string, string>();
+  /** Reads of the disk run one after the other, so an older read never overwrites a newer one. */
+  private reading: Promise<unknown> = Promise.resolve();
+
+  /** Redraw everything (the Refresh command, a deleted run): re-read from disk on the next `getChildren`. */
   refresh(): void {
     this.changeEmitter.fire(undefined);
+  }
+
+  /**
+   * Re-reads the run store and tells the view only what changed: nothing when every row would be
+   * drawn the same (a file watcher fires for many writes that change no row, and a redraw under an
+   * open context menu loses the click), the changed runs alone when the same runs are listed in
+   * the same order, the whole tree otherwise. Returns the runs as now on disk.
+   */
+  reload(): Promise<RunNode[]> {
+    const next = this.reading.then(async () => {
+      const fresh = await this.listRuns();
+      const previous = this.shown;
+      if (!previous) {
+        this.adopt(fresh);
+        this.changeEmitter.fire(undefined);
+        return fresh;
+      }
+      const sameRuns = previous.length === fresh.length && previous.every((run, index) => runKey(run) === runKey(fresh[index]));
+      if (!sameRuns) {
+        this.adopt(fresh);
+        this.changeEmitter.fire(undefined);
+        return fresh;
+      }
+      const changed = this.adopt(fresh);
+      if (changed.length > 0) this.changeEmitter.fire(changed);
+      return fresh;
+    });
+    this.reading = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * Makes `fresh` what the view shows: a run already shown keeps its node object, whose fields
+   * are replaced when its signature changed. Returns the kept nodes that changed.
+   */
+  private adopt(fresh: RunNode[]): RunNode[] {
+    const byKey = new Map((this.shown ?? []).map((run) => [runKey(run), run] as const));
+    const changed: RunNode[] = [];
+    const nextSignatures = new Map<string, string>();
+    this.shown = fresh.map((run) => {
+      const key = runKey(run);
+      const signature = runSignature(run);
+      nextSignatures.set(key, signature);
+      const kept = byKey.get(key);
+      if (!kept) return run;
+      if (this.signatures.get(key) !== signature) {
+        Object.assign(kept, run);
+        changed.push(kept);
+      }
+      return kept;
+    });
+    this.signatures.clear();
+    for (const [key, signature] of nextSignatures) this.signatures.set(key, signature);
+    return changed;
   }
 
   /** Every run folder of every workspace folder, read from disk now. */
@@ -93,7 +175,15 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   }
 
   async getChildren(node?: RunsTreeNode): Promise<RunsTreeNode[]> {
-    if (!node) return this.listRuns();
+    if (!node) {
+      // The view asks for the roots after a full redraw: read the disk, keep the nodes it holds.
+      const next = this.reading.then(async () => {
+        this.adopt(await this.listRuns());
+        return [...(this.shown ?? [])];
+      });
+      this.reading = next.catch(() => undefined);
+      return next;
+    }
     switch (node.kind) {
       case 'run':
         return node.checkpoints.map((checkpoint) => ({
