@@ -17,6 +17,41 @@ function quickPickTitled(page, text, timeout = 20_000) {
   return page.locator('.quick-input-widget .quick-input-title', { hasText: text }).first().waitFor({ state: 'visible', timeout });
 }
 
+/**
+ * Accepts the default (first) item of the quick pick titled `title` with Enter, once the widget
+ * has its input focused and an active row: an Enter pressed while one quick pick hands over to
+ * the next can be lost. Then waits for `nextTitle` (or for the widget to close); if the same
+ * question is still showing after a while, the Enter was lost: press it again.
+ */
+async function acceptQuickPick(page, title, nextTitle, timeout = 30_000) {
+  const titleLocator = page.locator('.quick-input-widget .quick-input-title', { hasText: title }).first();
+  await titleLocator.waitFor({ state: 'visible', timeout });
+  await waitUntil(
+    () => page.evaluate(() => {
+      const widget = document.querySelector('.quick-input-widget');
+      const input = widget?.querySelector('.quick-input-box input');
+      if (!input || document.activeElement !== input) return false;
+      // A single pick activates its first row; a multi-select one accepts its checked rows.
+      return Boolean(widget.querySelector('.quick-input-list .monaco-list-row'));
+    }),
+    `the quick pick "${title}" to have its input focused and a row to accept`,
+    timeout,
+    100,
+  );
+  const advanced = nextTitle
+    ? () => page.locator('.quick-input-widget .quick-input-title', { hasText: nextTitle }).first().isVisible()
+    : async () => !(await titleLocator.isVisible());
+  for (let attempt = 1; ; attempt += 1) {
+    await page.keyboard.press('Enter');
+    try {
+      await waitUntil(advanced, nextTitle ? `the quick pick "${nextTitle}"` : `the quick pick "${title}" to close`, attempt < 3 ? 8000 : timeout, 100);
+      return;
+    } catch (error) {
+      if (attempt >= 3 || !(await titleLocator.isVisible())) throw error;
+    }
+  }
+}
+
 /** A finished-looking run folder, as the engine writes it (DESIGN.md, "A run on disk"). */
 export function seedRunFolder(workspace) {
   const runDir = join(workspace, '.oodlens', 'runs', UI_RUN_ID);
@@ -129,11 +164,9 @@ export async function runUiTests({ context, baseUrl, workspace, artifactsDir, ch
       isDone: () => quickPickTitled(page, '(1/3): dataset'),
     });
     // The workspace settings make the defaults (first items) mnist, mlp, 3 epochs.
-    await page.keyboard.press('Enter');
-    await quickPickTitled(page, '(2/3): architecture');
-    await page.keyboard.press('Enter');
-    await quickPickTitled(page, '(3/3): epochs');
-    await page.keyboard.press('Enter');
+    await acceptQuickPick(page, '(1/3): dataset', '(2/3): architecture');
+    await acceptQuickPick(page, '(2/3): architecture', '(3/3): epochs');
+    await acceptQuickPick(page, '(3/3): epochs');
     await page.locator('.part.statusbar', { hasText: 'OOD Lens' }).first().waitFor({ state: 'visible', timeout: 60_000 }).catch(() => log('the status-bar item was not seen (the job may have been quicker)'));
     await screenshot('07-training.png');
     trainedRow = page.locator('.part.sidebar .monaco-list-row', { hasText: /LogitNorm tau=0\.04 · mlp · mnist · best \d+\.\d\d%/ }).first();
@@ -158,7 +191,7 @@ export async function runUiTests({ context, baseUrl, workspace, artifactsDir, ch
       log(`the Runs tree was unchanged for ${await waitForQuietList(page, RUNS_TREE_LIST)} ms before the right-click`);
       // The tree may redraw (the run store watcher) while the menu opens, and a click on the old
       // menu is lost: retry from a fresh right-click until the first question shows.
-      // Attempts alternate between clicking the menu item and choosing it with the keyboard.
+      // Attempts alternate between the keyboard (first) and a click on the menu item.
       let attempt = 0;
       await waitUntil(async () => {
         attempt += 1;
@@ -167,18 +200,24 @@ export async function runUiTests({ context, baseUrl, workspace, artifactsDir, ch
         const menuItem = page.locator('.context-view .action-item', { hasText: 'Evaluate OOD' }).first();
         await menuItem.waitFor({ state: 'visible', timeout: 5000 });
         if (attempt % 2 === 1) {
-          await menuItem.locator('.action-menu-item').first().click({ timeout: 5000 });
-        } else {
-          await menuItem.locator('.action-menu-item').first().focus();
+          // The menu takes the keyboard: Down focuses its first entry, "Evaluate OOD". A mouse
+          // click on the entry was lost now and then (the menu stayed open, no command ran).
+          await page.keyboard.press('ArrowDown');
+          await page.locator('.context-view .action-item.focused', { hasText: 'Evaluate OOD' }).first().waitFor({ state: 'visible', timeout: 5000 });
           await page.keyboard.press('Enter');
+        } else {
+          await menuItem.locator('.action-menu-item').first().click({ timeout: 5000 });
         }
-        await quickPickTitled(page, '(1/2): OOD sets', 5000);
-        log(`Evaluate OOD from the context menu: attempt ${attempt} (${attempt % 2 === 1 ? 'click' : 'keyboard'})`);
+        await quickPickTitled(page, '(1/2): OOD sets', 5000).catch(async (error) => {
+          const shown = await page.locator('.quick-input-widget .quick-input-title').first().innerText().catch(() => '');
+          log(`attempt ${attempt}: no "(1/2): OOD sets"${shown ? `; the quick input shows "${shown}"` : ''}`);
+          throw error;
+        });
+        log(`Evaluate OOD from the context menu: attempt ${attempt} (${attempt % 2 === 1 ? 'keyboard' : 'click'})`);
         return true;
-      }, 'the context menu\'s Evaluate OOD to ask for the OOD sets', 60_000, 500);
-      await page.keyboard.press('Enter');
-      await quickPickTitled(page, '(2/2): scorers');
-      await page.keyboard.press('Enter');
+      }, 'the context menu\'s Evaluate OOD to ask for the OOD sets', 120_000, 500);
+      await acceptQuickPick(page, '(1/2): OOD sets', '(2/2): scorers');
+      await acceptQuickPick(page, '(2/2): scorers');
       // The checkpoint had no children before; the tree keeps it collapsed: open it.
       const evaluatedCheckpoint = page.locator('.part.sidebar .monaco-list-row', { hasText: /epoch 1\s*test acc.*1 evaluation/ }).first();
       await evaluatedCheckpoint.waitFor({ state: 'visible', timeout: 150_000 });
@@ -209,6 +248,7 @@ export async function runUiTests({ context, baseUrl, workspace, artifactsDir, ch
 
     await check('UI: selecting the evaluated checkpoint shows its metric table and a drawn histogram in the sidebar\'s Metrics view', async () => {
       const checkpointRow = page.locator('.part.sidebar .monaco-list-row', { hasText: /epoch 1\s*test acc/ }).first();
+      await page.keyboard.press('Escape');
       await checkpointRow.click();
       const metrics = await waitUntil(async () => {
         const frame = await findFrame(page, () => Boolean(document.querySelector('canvas.metrics-histogram')) && document.querySelectorAll('table.metrics.compact tbody tr').length > 0);
@@ -235,6 +275,7 @@ export async function runUiTests({ context, baseUrl, workspace, artifactsDir, ch
       // "Developer: Reload Window", as a person would: it shuts the workbench down in order, so
       // the open editors (our panel among them) are saved before the page loads again.
       // Only the active tab's webview loads after a reload: make the seeded run's dashboard that tab.
+      await page.keyboard.press('Escape');
       const seededTab = page.locator('.tabs-container .tab', { hasText: UI_RUN_ID }).first();
       if (await seededTab.isVisible().catch(() => false)) await seededTab.click();
       const reloaded = page.waitForEvent('load', { timeout: 60_000 });

