@@ -6,10 +6,10 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { DashboardViewState, ExtensionToWebview, WebviewToExtension } from '../protocol';
+import type { DashboardViewState } from '../protocol';
 import { COMMAND_IDS, DASHBOARD_VIEW_TYPE } from './commandIds';
 import { dashboardStateOfRun, sampleDashboardState } from './dashboardState';
-import { webviewHtml } from './webviewHtml';
+import { OwnedWebviewPanel, type PanelMessage } from './ownedWebviewPanel';
 
 /** The built webview assets; the only folder a dashboard webview may load from. */
 export const WEBVIEW_ASSETS_FOLDER = ['dist', 'webview'] as const;
@@ -32,37 +32,19 @@ function panelTitle(runDir: string | undefined): string {
   return runDir ? `OOD Lens: ${path.basename(runDir)}` : 'OOD Lens: sample chart';
 }
 
-class DashboardPanel implements vscode.Disposable {
-  private readonly subscriptions: vscode.Disposable[] = [];
-  private webviewReady = false;
-  private disposed = false;
-
+class DashboardPanel extends OwnedWebviewPanel {
   constructor(
-    readonly webviewPanel: vscode.WebviewPanel,
+    webviewPanel: vscode.WebviewPanel,
     readonly runDir: string | undefined,
-    private readonly assetsRoot: vscode.Uri,
+    assetsRoot: vscode.Uri,
     private readonly onChartRendered: (report: ChartRenderedReport) => void,
-    private readonly onDisposed: (panel: DashboardPanel) => void,
+    onDisposed: (panel: DashboardPanel) => void,
   ) {
-    const webview = webviewPanel.webview;
-    webview.options = { enableScripts: true, localResourceRoots: [assetsRoot] };
-    webview.html = webviewHtml(webview, {
-      title: panelTitle(runDir),
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(assetsRoot, 'main.js')),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(assetsRoot, 'main.css')),
-    });
-    this.subscriptions.push(
-      webview.onDidReceiveMessage((message: WebviewToExtension) => this.receive(message)),
-      webviewPanel.onDidDispose(() => this.dispose()),
-    );
+    super(webviewPanel, panelTitle(runDir), assetsRoot, () => onDisposed(this));
   }
 
-  private receive(message: WebviewToExtension): void {
+  protected onMessage(message: PanelMessage): void {
     switch (message.type) {
-      case 'ready':
-        this.webviewReady = true;
-        void this.sendState();
-        return;
       case 'chartRendered':
         this.onChartRendered({ runDir: this.runDir, paintedPixels: message.paintedPixels, epochCount: message.epochCount });
         return;
@@ -80,13 +62,8 @@ class DashboardPanel implements vscode.Disposable {
     }
   }
 
-  private post(message: ExtensionToWebview): void {
-    if (!this.disposed) void this.webviewPanel.webview.postMessage(message);
-  }
-
-  /** Reads the run from disk and sends the whole state; a webview that is not ready yet asks itself. */
-  async sendState(): Promise<void> {
-    if (!this.webviewReady || this.disposed) return;
+  /** Reads the run from disk and sends the whole state. */
+  protected async postState(): Promise<void> {
     const viewState: DashboardViewState = { runDir: this.runDir };
     try {
       const state = this.runDir ? await dashboardStateOfRun(this.runDir) : sampleDashboardState();
@@ -94,14 +71,6 @@ class DashboardPanel implements vscode.Disposable {
     } catch (error) {
       this.post({ type: 'error', message: `Could not read ${this.runDir ?? 'the sample'}: ${String(error)}` });
     }
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.onDisposed(this);
-    for (const subscription of this.subscriptions) subscription.dispose();
-    this.webviewPanel.dispose();
   }
 }
 

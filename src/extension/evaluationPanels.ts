@@ -7,11 +7,11 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { EvaluationViewState, ExtensionToWebview, WebviewToExtension } from '../protocol';
+import type { EvaluationViewState } from '../protocol';
 import { COMMAND_IDS, EVALUATION_VIEW_TYPE } from './commandIds';
 import { WEBVIEW_ASSETS_FOLDER } from './dashboardPanels';
 import { readEvaluationFile } from './runFolders';
-import { webviewHtml } from './webviewHtml';
+import { OwnedWebviewPanel, type PanelMessage } from './ownedWebviewPanel';
 
 /** Reported by an evaluation webview after its histograms were drawn. */
 export interface HistogramsRenderedReport {
@@ -25,41 +25,23 @@ function panelTitle(evaluationFile: string): string {
   return `OOD Lens: ${path.basename(evaluationFile, '.json')} · ${path.basename(runDir)}`;
 }
 
-class EvaluationPanel implements vscode.Disposable {
-  private readonly subscriptions: vscode.Disposable[] = [];
-  private webviewReady = false;
-  private disposed = false;
-
+class EvaluationPanel extends OwnedWebviewPanel {
   constructor(
-    readonly webviewPanel: vscode.WebviewPanel,
+    webviewPanel: vscode.WebviewPanel,
     readonly evaluationFile: string,
     assetsRoot: vscode.Uri,
     private readonly onHistogramsRendered: (report: HistogramsRenderedReport) => void,
-    private readonly onDisposed: (panel: EvaluationPanel) => void,
+    onDisposed: (panel: EvaluationPanel) => void,
   ) {
-    const webview = webviewPanel.webview;
-    webview.options = { enableScripts: true, localResourceRoots: [assetsRoot] };
-    webview.html = webviewHtml(webview, {
-      title: panelTitle(evaluationFile),
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(assetsRoot, 'main.js')),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(assetsRoot, 'main.css')),
-    });
-    this.subscriptions.push(
-      webview.onDidReceiveMessage((message: WebviewToExtension) => this.receive(message)),
-      webviewPanel.onDidDispose(() => this.dispose()),
-    );
+    super(webviewPanel, panelTitle(evaluationFile), assetsRoot, () => onDisposed(this));
   }
 
   get runDir(): string {
     return path.dirname(path.dirname(this.evaluationFile));
   }
 
-  private receive(message: WebviewToExtension): void {
+  protected onMessage(message: PanelMessage): void {
     switch (message.type) {
-      case 'ready':
-        this.webviewReady = true;
-        void this.sendState();
-        return;
       case 'histogramsRendered':
         this.onHistogramsRendered({ evaluationFile: this.evaluationFile, canvasCount: message.canvasCount, paintedCanvasCount: message.paintedCanvasCount });
         return;
@@ -76,12 +58,7 @@ class EvaluationPanel implements vscode.Disposable {
     }
   }
 
-  private post(message: ExtensionToWebview): void {
-    if (!this.disposed) void this.webviewPanel.webview.postMessage(message);
-  }
-
-  async sendState(): Promise<void> {
-    if (!this.webviewReady || this.disposed) return;
+  protected async postState(): Promise<void> {
     const viewState: EvaluationViewState = { evaluationFile: this.evaluationFile };
     const read = await readEvaluationFile(this.evaluationFile);
     if (!read) {
@@ -98,14 +75,6 @@ class EvaluationPanel implements vscode.Disposable {
         evaluation: result,
       },
     });
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.onDisposed(this);
-    for (const subscription of this.subscriptions) subscription.dispose();
-    this.webviewPanel.dispose();
   }
 }
 

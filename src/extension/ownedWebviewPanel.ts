@@ -1,0 +1,67 @@
+/**
+ * What every OOD Lens webview panel does the same way: strict-CSP HTML that loads the built
+ * webview bundle, a `ready` handshake after which the panel sends its whole state, posting only
+ * while alive, and one dispose that frees its subscriptions and tells its owner.
+ */
+import * as vscode from 'vscode';
+import type { ExtensionToWebview, WebviewToExtension } from '../protocol';
+import { webviewHtml } from './webviewHtml';
+
+/** Every message from a webview but the handshake, which the base class answers. */
+export type PanelMessage = Exclude<WebviewToExtension, { type: 'ready' }>;
+
+export abstract class OwnedWebviewPanel implements vscode.Disposable {
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private webviewReady = false;
+  private disposed = false;
+
+  constructor(
+    readonly webviewPanel: vscode.WebviewPanel,
+    title: string,
+    assetsRoot: vscode.Uri,
+    private readonly onDisposed: () => void,
+  ) {
+    const webview = webviewPanel.webview;
+    webview.options = { enableScripts: true, localResourceRoots: [assetsRoot] };
+    webview.html = webviewHtml(webview, {
+      title,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(assetsRoot, 'main.js')),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(assetsRoot, 'main.css')),
+    });
+    this.subscriptions.push(
+      webview.onDidReceiveMessage((message: WebviewToExtension) => {
+        if (message.type === 'ready') {
+          this.webviewReady = true;
+          void this.sendState();
+        } else {
+          this.onMessage(message);
+        }
+      }),
+      webviewPanel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  /** Handles the webview's messages other than `ready`. */
+  protected abstract onMessage(message: PanelMessage): void;
+
+  /** Reads what the panel shows from disk and posts it whole. */
+  protected abstract postState(): Promise<void>;
+
+  /** Sends the whole state, once the webview has said it is ready. */
+  async sendState(): Promise<void> {
+    if (!this.webviewReady || this.disposed) return;
+    await this.postState();
+  }
+
+  protected post(message: ExtensionToWebview): void {
+    if (!this.disposed) void this.webviewPanel.webview.postMessage(message);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.onDisposed();
+    for (const subscription of this.subscriptions) subscription.dispose();
+    this.webviewPanel.dispose();
+  }
+}
