@@ -9,6 +9,7 @@ import { Chart, type ChartConfiguration } from 'chart.js';
 import type { ReliabilityBinData, ScorerOodResult } from '../src/core/evaluate/results';
 import type { EvaluationPanelState } from '../src/protocol';
 import { element } from './dom';
+import { metricCells, percentText, shares } from './metricCells';
 import { applyThemeToChart, countPaintedPixels } from './lineChart';
 import { readThemeColors } from './themeColors';
 import { vscodeApi } from './vscodeApi';
@@ -24,14 +25,7 @@ const COLUMNS: Array<{ key: SortKey; label: string; better?: 'lower' | 'higher' 
   { key: 'auprOut', label: 'AUPR-Out ↑', better: 'higher' },
 ];
 
-function percentText(fraction: number | null | undefined, digits = 2): string {
-  return typeof fraction === 'number' && Number.isFinite(fraction) ? `${(100 * fraction).toFixed(digits)}` : 'n/a';
-}
 
-function shares(counts: number[]): number[] {
-  const total = counts.reduce((sum, count) => sum + count, 0);
-  return counts.map((count) => (total > 0 ? count / total : 0));
-}
 
 function binLabels(edges: number[]): string[] {
   const labels: string[] = [];
@@ -132,14 +126,7 @@ export class EvaluationView {
     });
     const body = sorted.map((row) => {
       const line = element('tr');
-      line.append(
-        element('td', undefined, row.scorer),
-        element('td', undefined, row.oodSet),
-        element('td', 'numeric', percentText(row.fpr95)),
-        element('td', 'numeric', percentText(row.auroc)),
-        element('td', 'numeric', percentText(row.auprIn)),
-        element('td', 'numeric', percentText(row.auprOut)),
-      );
+      line.append(...metricCells(row));
       return line;
     });
     const thead = element('thead');

@@ -6,18 +6,12 @@
 import { Chart, type ChartConfiguration } from 'chart.js';
 import type { MetricsViewState } from '../src/protocol';
 import { element } from './dom';
+import { metricCells, percentText, shares } from './metricCells';
 import { applyThemeToChart, countPaintedPixels } from './lineChart';
 import { readThemeColors } from './themeColors';
 import { vscodeApi } from './vscodeApi';
 
-function percentText(fraction: number | undefined): string {
-  return typeof fraction === 'number' && Number.isFinite(fraction) ? (100 * fraction).toFixed(2) : 'n/a';
-}
 
-function shares(counts: number[]): number[] {
-  const total = counts.reduce((sum, count) => sum + count, 0);
-  return counts.map((count) => (total > 0 ? count / total : 0));
-}
 
 export class MetricsView {
   private readonly title = element('h2');
@@ -67,14 +61,7 @@ export class MetricsView {
     const rows = evaluation.results.map((result, index) => {
       const row = element('tr', index === this.selectedRow ? 'selected' : undefined);
       row.tabIndex = 0;
-      row.append(
-        element('td', undefined, result.scorer),
-        element('td', undefined, result.oodSet),
-        element('td', 'numeric', percentText(result.fpr95)),
-        element('td', 'numeric', percentText(result.auroc)),
-        element('td', 'numeric', percentText(result.auprIn)),
-        element('td', 'numeric', percentText(result.auprOut)),
-      );
+      row.append(...metricCells(result));
       const choose = () => {
         this.selectedRow = index;
         this.render();
