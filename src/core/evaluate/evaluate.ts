@@ -24,7 +24,7 @@ import { writeJsonAtomic } from '../runs/atomicWrite';
 import { RunStore, type CheckpointRef, type Run } from '../runs/runStore';
 import type { TrainConfig } from '../train/config';
 import { forward, firstIndices, summariseLogits, yieldToEventLoop } from '../train/forward';
-import { prepareData, type EventBody } from '../train/trainer';
+import { prepareIdData, type EventBody } from '../train/trainer';
 import type { EvaluationResult, ScorerOodResult } from './results';
 
 export interface EvaluateOptions {
@@ -129,7 +129,8 @@ export async function evaluateCheckpoint(run: Run<TrainConfig>, checkpoint: Chec
   const model = await loadModelFromDir(checkpoint.dir);
   const scorers: Scorer[] = [];
   try {
-    const data = await prepareData({ ...config, limit: undefined }, { cacheDir: options.cacheDir, log });
+    // No OOD probe here: evaluation loads its own OOD sets.
+    const data = await prepareIdData({ ...config, limit: undefined }, { cacheDir: options.cacheDir, log });
     const { dataset } = data;
     const norm = dataset.normalization;
     const shape: [number, number, number] = [data.test.height, data.test.width, data.test.channels];

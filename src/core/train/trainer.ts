@@ -51,11 +51,15 @@ export const RUNAWAY_NORM = 100;
 export const RUNAWAY_GROWTH = 10;
 export const RUNAWAY_ABSOLUTE = 1e4;
 
-export interface PreparedData {
+/** The ID data of a run: train (limited), held-out validation, test (limited). */
+export interface IdData {
   dataset: LabeledDataset;
   train: ImageSet;
   validation: ImageSet;
   test: ImageSet;
+}
+
+export interface PreparedData extends IdData {
   probe: ImageSet;
 }
 
@@ -75,16 +79,25 @@ export function checkTrainNames(config: TrainConfig): void {
   }
 }
 
-/** Loads the ID data, holds out the validation split, and makes the OOD probe set. */
-export async function prepareData(config: TrainConfig, opts: { cacheDir?: string; log?: (m: string) => void }): Promise<PreparedData> {
-  const dataOptions: DataOptions = { dataDir: config.dataDir, cacheDir: opts.cacheDir, seed: config.seed, log: opts.log };
-  const dataset = await loadDataset(config.dataset, dataOptions);
+function dataOptionsOf(config: TrainConfig, opts: { cacheDir?: string; log?: (m: string) => void }): DataOptions {
+  return { dataDir: config.dataDir, cacheDir: opts.cacheDir, seed: config.seed, log: opts.log };
+}
+
+/** Loads the ID data and holds out the validation split (the same split for training and evaluation). */
+export async function prepareIdData(config: TrainConfig, opts: { cacheDir?: string; log?: (m: string) => void }): Promise<IdData> {
+  const dataset = await loadDataset(config.dataset, dataOptionsOf(config, opts));
   const split = splitValidation(dataset.train, config.valFraction, deriveSeed(config.seed, 'validation'));
   const train = config.limit ? limitSet(split.train, config.limit, deriveSeed(config.seed, 'limit-train')) : split.train;
   const test = config.limit ? limitSet(dataset.test, config.limit, deriveSeed(config.seed, 'limit-test')) : dataset.test;
-  const shape: [number, number, number] = [dataset.train.height, dataset.train.width, dataset.train.channels];
-  const probe = await loadOodSet(config.oodProbe, { ...dataOptions, shape, count: config.probeSize, seed: deriveSeed(config.seed, 'ood-probe') });
-  return { dataset, train, validation: split.val, test, probe };
+  return { dataset, train, validation: split.val, test };
+}
+
+/** The ID data plus the OOD probe set whose logit norm training records every epoch. */
+export async function prepareData(config: TrainConfig, opts: { cacheDir?: string; log?: (m: string) => void }): Promise<PreparedData> {
+  const id = await prepareIdData(config, opts);
+  const shape: [number, number, number] = [id.dataset.train.height, id.dataset.train.width, id.dataset.train.channels];
+  const probe = await loadOodSet(config.oodProbe, { ...dataOptionsOf(config, opts), shape, count: config.probeSize, seed: deriveSeed(config.seed, 'ood-probe') });
+  return { ...id, probe };
 }
 
 /**
