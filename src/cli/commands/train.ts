@@ -11,7 +11,7 @@ import { onStopSignal } from '../signals';
 
 export const TRAIN_USAGE = `usage: ood-lens train --dataset mnist --arch lenet --loss logitnorm [--tau 0.04] [--lambda 0.05]
          [--epochs 5] [--batch-size 128] [--lr 0.1] [--momentum 0.9] [--nesterov] [--weight-decay 5e-4]
-         [--schedule step:80,140|cosine|constant] [--dropout 0.3] [--seed 1] [--limit N] [--no-augment]
+         [--schedule step:80,140|cosine|constant[+warmup:EPOCHS]] [--dropout 0.3] [--seed 1] [--limit N] [--no-augment]
          [--ood-probe gaussian] [--probe-size 1000] [--val-fraction 0.1] [--checkpoint-every 1]
          [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--workers 1] [--data-dir DIR] [--cache-dir DIR]
          [--out RUNS_DIR] [--events jsonl]

@@ -6,9 +6,24 @@ export type Schedule = (epoch: number, stepInEpoch: number, stepsPerEpoch: numbe
 /**
  * Parses `constant`, `step:80,140` (x0.1 at each listed epoch, 1-based as the paper states it:
  * epochs 81.. run at lr/10), `step:80,140@0.2` (another factor) and `cosine` (per step, to 0 at
- * the last epoch).
+ * the last epoch), each optionally followed by `+warmup:E`: a linear warm-up over the first E
+ * epochs (fractions allowed), step k (0-based) running at (k + 1) / (E * stepsPerEpoch) of the
+ * scheduled rate. Warm-up is what keeps LogitNorm from blowing the logit norm up at lr 0.1 on
+ * nets whose last layers have no batch norm (its gradient scales with 1 / (tau ||f||), and ||f||
+ * is small at initialisation).
  */
 export function parseSchedule(spec: string, baseLr: number, totalEpochs: number): Schedule {
+  const warm = /^(.+)\+warmup:([0-9.eE+-]+)$/.exec(spec);
+  if (warm) {
+    const epochs = Number(warm[2]);
+    if (!(epochs > 0) || !Number.isFinite(epochs)) throw badSchedule(spec);
+    const inner = parseSchedule(warm[1], baseLr, totalEpochs);
+    return (epoch, step, stepsPerEpoch) => {
+      const warmSteps = epochs * Math.max(1, stepsPerEpoch);
+      const k = epoch * Math.max(1, stepsPerEpoch) + step;
+      return inner(epoch, step, stepsPerEpoch) * Math.min(1, (k + 1) / warmSteps);
+    };
+  }
   if (spec === 'constant') return () => baseLr;
   if (spec === 'cosine') {
     return (epoch, step, stepsPerEpoch) => {
@@ -27,5 +42,5 @@ export function parseSchedule(spec: string, baseLr: number, totalEpochs: number)
 }
 
 function badSchedule(spec: string): UserInputError {
-  return new UserInputError(`unknown schedule '${spec}': expected constant, cosine, or step:E1,E2[@factor] (e.g. step:80,140)`, spec, 'constant | cosine | step:80,140');
+  return new UserInputError(`unknown schedule '${spec}': expected constant, cosine, or step:E1,E2[@factor] (e.g. step:80,140), optionally followed by +warmup:EPOCHS (e.g. cosine+warmup:1)`, spec, 'constant | cosine | step:80,140, optionally +warmup:E');
 }

@@ -95,6 +95,22 @@ test('cosine schedule: lr at the start, half at the middle, near 0 at the end', 
   assert.ok(s(9, 99, 100) < 1e-4);
 });
 
+test('warm-up ramps linearly over its steps, then leaves the schedule as it was', () => {
+  // 10 steps an epoch, warm-up 0.5 epoch = 5 steps: step k runs at (k + 1) / 5 of the rate.
+  const s = parseSchedule('constant+warmup:0.5', 0.1, 10);
+  assert.ok(Math.abs(s(0, 0, 10) - 0.02) < 1e-12);
+  assert.ok(Math.abs(s(0, 3, 10) - 0.08) < 1e-12);
+  assert.equal(s(0, 4, 10), 0.1);
+  assert.equal(s(3, 7, 10), 0.1);
+  // Over two epochs of cosine: step 14 of 20 is at 15/20 of cosine's value there.
+  const c = parseSchedule('cosine+warmup:2', 0.1, 10);
+  const cosineAt = 0.5 * 0.1 * (1 + Math.cos(Math.PI * 1.4 / 10));
+  assert.ok(Math.abs(c(1, 4, 10) - 0.75 * cosineAt) < 1e-12);
+  assert.ok(Math.abs(c(5, 0, 10) - 0.05) < 1e-12);
+});
+
 test('an unknown schedule is a user error naming it', () => {
   assert.throws(() => parseSchedule('linear', 0.1, 10), (e: unknown) => e instanceof UserInputError && /linear/.test(e.message));
+  assert.throws(() => parseSchedule('cosine+warmup:0', 0.1, 10), (e: unknown) => e instanceof UserInputError && /warmup:0/.test(e.message));
+  assert.throws(() => parseSchedule('linear+warmup:1', 0.1, 10), (e: unknown) => e instanceof UserInputError && /linear/.test(e.message));
 });
