@@ -10,12 +10,14 @@ import { wasmConv2dBackpropFilterConfig } from './wasmConv2dBackpropFilter';
 import { makeWasmConv2dBackpropInputConfig } from './wasmConv2dBackpropInput';
 import { wasmMaxPoolGradConfig } from './wasmMaxPoolGrad';
 import { wasmTileConfig } from './wasmTile';
+import { makeWasmMeanConfig, makeWasmSumConfig } from './wasmLeadingAxesReduce';
 
 /** Kernels wasm lacks, which we add. */
 const ADDED: tf.KernelConfig[] = [wasmConv2dBackpropFilterConfig];
 
 /**
- * Kernels wasm ships slow (or, MaxPoolGrad, wrong; Tile, batch norm's backward pass, element by element), with the function that builds our
+ * Kernels wasm ships slow (or, MaxPoolGrad, wrong; Tile, batch norm's backward pass, element by element;
+ * Sum and Mean over leading axes, through a whole transpose), with the function that builds our
  * replacement from the shipped one (some fall back on it for cases they do not cover).
  */
 const REPLACEMENTS: Record<string, (shipped: tf.KernelConfig) => tf.KernelConfig> = {
@@ -23,6 +25,8 @@ const REPLACEMENTS: Record<string, (shipped: tf.KernelConfig) => tf.KernelConfig
   [tf.BatchMatMul]: makeWasmBatchMatMulConfig,
   [tf.MaxPoolGrad]: () => wasmMaxPoolGradConfig,
   [tf.Tile]: () => wasmTileConfig,
+  [tf.Sum]: makeWasmSumConfig,
+  [tf.Mean]: makeWasmMeanConfig,
 };
 
 /** Names of the kernels this module adds and replaces. */
