@@ -1,5 +1,6 @@
 /**
  * `npm run bench -- speed [--backends cpu,wasm,tensorflow] [--archs mlp,lenet,cnn] [--steps 10]`
+ *   [--out docs/results.md]: also write the tables into that file's speed section
  *   [--vs-pytorch [--torch-threads N]]: also PyTorch (a Python with torch) on the same networks, and each backend as a ratio to it
  *
  * Training images/s per architecture and backend (median of several steps after warm-up), each as
@@ -21,6 +22,7 @@ import { createRng } from '../core/data/rng';
 import { DataParallelSteps } from '../core/train/dataParallel';
 import { PYTORCH_ARCHS, findTorchPython, timePytorchSteps, type PytorchTimes } from './pytorchReference';
 import { replicate } from './replicate';
+import { writeSection } from './markdownSections';
 
 function median(values: number[]): number {
   const s = values.slice().sort((a, b) => a - b);
@@ -110,9 +112,15 @@ async function speed(argv: string[]): Promise<void> {
     args: argv,
     options: {
       backends: { type: 'string' }, archs: { type: 'string' }, steps: { type: 'string' }, 'cpu-steps': { type: 'string' }, batch: { type: 'string' }, scorers: { type: 'string' },
-      'vs-pytorch': { type: 'boolean' }, 'torch-threads': { type: 'string' }, workers: { type: 'string' },
+      'vs-pytorch': { type: 'boolean' }, 'torch-threads': { type: 'string' }, workers: { type: 'string' }, out: { type: 'string' },
     },
   });
+  // Every table line is printed and kept, and with --out written into that Markdown file's speed section.
+  const lines: string[] = [];
+  const print = (line: string) => {
+    print(line);
+    lines.push(line);
+  };
   const backends = (values.backends ?? 'cpu,wasm,tensorflow').split(',') as BackendName[];
   const workers = Number(values.workers ?? 1);
   const archs = (values.archs ?? 'mlp,lenet,cnn').split(',');
@@ -120,11 +128,11 @@ async function speed(argv: string[]): Promise<void> {
   const cpuSteps = Number(values['cpu-steps'] ?? 2);
   const batch = Number(values.batch ?? 128);
   const scorers = (values.scorers ?? 'msp,odin,energy,gradnorm,maxlogit').split(',').filter((s) => s !== '');
-  console.log(`# OOD Lens speed, ${new Date().toISOString()}`);
-  console.log(`machine: ${os.cpus()[0]?.model ?? '?'} x ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log(`training: batch ${batch}, SGD momentum, LogitNorm loss, median of ${steps} steps after 2 warm-up (cpu: ${cpuSteps} after 1)\n`);
+  print(`# OOD Lens speed, ${new Date().toISOString()}`);
+  print(`machine: ${os.cpus()[0]?.model ?? '?'} x ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  print(`training: batch ${batch}, SGD momentum, LogitNorm loss, median of ${steps} steps after 2 warm-up (cpu: ${cpuSteps} after 1)\n`);
   const torchOrWhy = values['vs-pytorch'] ? PairedPytorch.start(batch, steps, Number(values['torch-threads'] ?? 0)) : undefined;
-  if (typeof torchOrWhy === 'string') console.log(`PyTorch: not available (${torchOrWhy})\n`);
+  if (typeof torchOrWhy === 'string') print(`PyTorch: not available (${torchOrWhy})\n`);
   const torch = typeof torchOrWhy === 'string' ? undefined : torchOrWhy;
   const trainTimes: Record<string, Record<string, number>> = {};
   const scoreTimes: Record<string, Record<string, number>> = {};
@@ -134,7 +142,7 @@ async function speed(argv: string[]): Promise<void> {
     try {
       info = await initBackend(b);
     } catch (e) {
-      console.log(`backend ${b}: not available (${(e as Error).message.split('\n')[0]})`);
+      print(`backend ${b}: not available (${(e as Error).message.split('\n')[0]})`);
       continue;
     }
     loaded.push(b);
@@ -165,16 +173,16 @@ async function speed(argv: string[]): Promise<void> {
   }
   const ratio = (b: string, table: Record<string, Record<string, number>>, key: string) => (table.cpu?.[key] ? ` (x${(table.cpu[key] / table[b][key]).toFixed(1)})` : '');
   const trained = Object.keys(trainTimes);
-  console.log(`| training images/s (x vs cpu) | ${trained.join(' | ')} |`);
-  console.log(`|---|${trained.map(() => '---').join('|')}|`);
-  for (const arch of archs) console.log(`| ${arch} | ${trained.map((b) => `${(batch / trainTimes[b][arch]).toFixed(0)}${ratio(b, trainTimes, arch)}`).join(' | ')} |`);
-  torch?.print(archs, trained, trainTimes);
-  console.log(`\n| scoring images/s, LeNet, batch 256 (x vs cpu) | ${loaded.join(' | ')} |`);
-  console.log(`|---|${loaded.map(() => '---').join('|')}|`);
-  for (const s of scorers) console.log(`| ${s} | ${loaded.map((b) => `${(256 / scoreTimes[b][s]).toFixed(0)}${ratio(b, scoreTimes, s)}`).join(' | ')} |`);
-  console.log(`\npeak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  print(`| training images/s (x vs cpu) | ${trained.join(' | ')} |`);
+  print(`|---|${trained.map(() => '---').join('|')}|`);
+  for (const arch of archs) print(`| ${arch} | ${trained.map((b) => `${(batch / trainTimes[b][arch]).toFixed(0)}${ratio(b, trainTimes, arch)}`).join(' | ')} |`);
+  torch?.print(archs, trained, trainTimes, print);
+  print(`\n| scoring images/s, LeNet, batch 256 (x vs cpu) | ${loaded.join(' | ')} |`);
+  print(`|---|${loaded.map(() => '---').join('|')}|`);
+  for (const s of scorers) print(`| ${s} | ${loaded.map((b) => `${(256 / scoreTimes[b][s]).toFixed(0)}${ratio(b, scoreTimes, s)}`).join(' | ')} |`);
+  print(`\npeak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 
-  console.log('\n| detection metrics (FPR95+AUROC+AUPR-In+AUPR-Out) | n = 1e4 | 1e5 | 1e6 |');
+  print('\n| detection metrics (FPR95+AUROC+AUPR-In+AUPR-Out) | n = 1e4 | 1e5 | 1e6 |');
   const rng = createRng(11);
   const cells: string[] = [];
   for (const n of [1e4, 1e5, 1e6]) {
@@ -184,7 +192,11 @@ async function speed(argv: string[]): Promise<void> {
     detectionMetrics(id, ood);
     cells.push(`${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms`);
   }
-  console.log(`| time, n ID and n OOD scores | ${cells.join(' | ')} |`);
+  print(`| time, n ID and n OOD scores | ${cells.join(' | ')} |`);
+  if (values.out) {
+    writeSection(values.out, 'speed', ['## Speed', '', `Made by \`npm run bench -- speed ${argv.join(' ')}\`.`, '', ...lines.map((l) => l.replace(/^# /, ''))].join('\n'));
+    console.error(`written ${values.out}`);
+  }
 }
 
 /**
@@ -213,13 +225,13 @@ class PairedPytorch {
     console.error(`  pytorch ${arch}: ${(t.seconds[arch] * 1000).toFixed(1)} ms/step (paired with ${column})`);
   }
 
-  print(archs: string[], columns: string[], trainTimes: Record<string, Record<string, number>>): void {
+  print(archs: string[], columns: string[], trainTimes: Record<string, Record<string, number>>, print: (line: string) => void): void {
     if (!this.info) return;
     const { torch, threads } = this.info;
-    console.log(`\nPyTorch ${torch} on the CPU (${this.python}, ${threads} thread${threads === 1 ? '' : 's'}), same networks, batch, loss and optimizer, timed right before each of ours; ` +
+    print(`\nPyTorch ${torch} on the CPU (${this.python}, ${threads} thread${threads === 1 ? '' : 's'}), same networks, batch, loss and optimizer, timed right before each of ours; ` +
       'x = PyTorch time / ours from each pair; the pytorch column is the median of its pairs');
-    console.log(`| training images/s (x = PyTorch time / ours) | pytorch | ${columns.join(' | ')} |`);
-    console.log(`|---|---|${columns.map(() => '---').join('|')}|`);
+    print(`| training images/s (x = PyTorch time / ours) | pytorch | ${columns.join(' | ')} |`);
+    print(`|---|---|${columns.map(() => '---').join('|')}|`);
     for (const arch of archs) {
       const refs = columns.map((c) => this.paired[c]?.[arch]).filter((v): v is number => v !== undefined);
       if (refs.length === 0) continue;
@@ -228,7 +240,7 @@ class PairedPytorch {
         const ours = trainTimes[c]?.[arch];
         return ref === undefined || ours === undefined ? '-' : `${(this.batch / ours).toFixed(0)} (x${(ref / ours).toFixed(2)})`;
       });
-      console.log(`| ${arch} | ${(this.batch / median(refs)).toFixed(0)} | ${cells.join(' | ')} |`);
+      print(`| ${arch} | ${(this.batch / median(refs)).toFixed(0)} | ${cells.join(' | ')} |`);
     }
   }
 }
@@ -237,7 +249,7 @@ const [command, ...rest] = process.argv.slice(2);
 const commands: Record<string, (argv: string[]) => Promise<void>> = { speed, replicate };
 const run = commands[command ?? 'speed'];
 if (!run) {
-  console.error(`usage: npm run bench -- speed [--backends cpu,wasm,tensorflow] [--archs mlp,lenet,cnn] [--steps 10] [--cpu-steps 2] [--vs-pytorch [--torch-threads N]] [--workers 2]\n       npm run bench -- replicate [--quick] [--pairings a,b,c] [--seeds 1,2,3] [--epochs 15] [--taus ...] [--cifar-dir DIR --ood-dirs D1,D2]`);
+  console.error(`usage: npm run bench -- speed [--backends cpu,wasm,tensorflow] [--archs mlp,lenet,cnn] [--steps 10] [--cpu-steps 2] [--vs-pytorch [--torch-threads N]] [--workers 2] [--out docs/results.md]\n       npm run bench -- replicate [--quick] [--pairings a,b,c] [--seeds 1,2,3] [--epochs 15] [--taus ...] [--cifar-dir DIR --ood-dirs D1,D2]`);
   process.exit(2);
 }
 run(rest).catch((e) => {

@@ -20,6 +20,7 @@ import { writeFileAtomic } from '../core/runs/atomicWrite';
 import { DEFAULT_TRAIN_CONFIG, describeConfig, type TrainConfig } from '../core/train/config';
 import { train } from '../core/train/trainer';
 import { histogramChart, lineChart, type Series } from './svg';
+import { writeSection } from './markdownSections';
 
 interface Pairing {
   key: string;
@@ -114,7 +115,7 @@ export async function replicate(argv: string[]): Promise<void> {
   }
 
   const docs: string[] = [
-    '# OOD Lens: the paper at the scale of this machine',
+    '## The paper at the scale of this machine',
     '',
     `Made by \`${command}\` on ${new Date().toISOString()}, backend ${backend.name} (${backend.reason}).`,
     `Settings: epochs ${epochs}, seeds ${seeds.join(', ')}, ${limit ? `--limit ${limit}` : 'full training sets'}, schedule ${schedule}, SGD momentum 0.9, weight decay 5e-4, batch 128,`,
@@ -149,9 +150,9 @@ export async function replicate(argv: string[]): Promise<void> {
     const results: { run: Run<TrainConfig>; evaluation: EvaluationResult }[] = [];
     for (const c of configs) results.push(await runOnce(c, SCORERS, p.oodSets));
 
-    docs.push(`## Pairing (${p.key}): ${p.title}`, '', `Architecture ${p.arch}, lr ${base.lr}${lrOverride === undefined ? ` (${p.note})` : ' (given with --lr)'}, schedule ${schedule}; OOD sets ${p.oodSets.join(', ')}; logit norm probe ${p.probe}. Tau chosen on Gaussian noise: **${chosen}**.`, '');
+    docs.push(`### Pairing (${p.key}): ${p.title}`, '', `Architecture ${p.arch}, lr ${base.lr}${lrOverride === undefined ? ` (${p.note})` : ' (given with --lr)'}, schedule ${schedule}; OOD sets ${p.oodSets.join(', ')}; logit norm probe ${p.probe}. Tau chosen on Gaussian noise: **${chosen}**.`, '');
     docs.push(renderMarkdown(buildReport(results.map((r) => r.evaluation))));
-    docs.push('### Figure 5: MSP FPR95 against tau (LogitNorm, seed ' + seeds[0] + ')', '');
+    docs.push('#### Figure 5: MSP FPR95 against tau (LogitNorm, seed ' + seeds[0] + ')', '');
     docs.push(figure(`${p.key}-tau-sweep.svg`, lineChart(`(${p.key}) FPR95 vs tau`, 'tau', 'FPR95 (%)', [
       { label: 'Gaussian noise', points: sweep.map((s) => [s.tau, 100 * s.gaussianFpr]) },
       { label: 'average of OOD sets', points: sweep.map((s) => [s.tau, 100 * s.averageFpr]), dashed: true },
@@ -166,10 +167,10 @@ export async function replicate(argv: string[]): Promise<void> {
       series.push({ label: `${name} ID`, points: h.map((x) => [x.epoch, x.logitNormTest]) });
       series.push({ label: `${name} OOD`, points: h.map((x) => [x.epoch, x.logitNormOod]), dashed: true });
     }
-    docs.push('### Figure 1: mean logit norm per epoch (ID test solid, OOD probe dashed)', '');
+    docs.push('#### Figure 1: mean logit norm per epoch (ID test solid, OOD probe dashed)', '');
     docs.push(figure(`${p.key}-logit-norms.svg`, lineChart(`(${p.key}) mean L2 norm of logits`, 'epoch', '||f||', series, { logY: true }), 'logit norms per epoch'), '');
     // Figure 4: MSP histograms, ID vs the first OOD set, CE vs LogitNorm 0.04.
-    docs.push(`### Figure 4: MSP of ID test vs ${p.oodSets[0]}`, '');
+    docs.push(`#### Figure 4: MSP of ID test vs ${p.oodSets[0]}`, '');
     for (const r of first.filter((x) => x.run.record.config.loss === 'ce' || (x.run.record.config.loss === 'logitnorm' && x.run.record.config.tau === 0.04))) {
       const row = r.evaluation.results.find((x) => x.scorer === 'msp' && x.oodSet === p.oodSets[0]);
       if (!row) continue;
@@ -178,7 +179,7 @@ export async function replicate(argv: string[]): Promise<void> {
     }
     docs.push('');
     // Written after every pairing, so a long replicate that is stopped keeps what it finished.
-    writeFileAtomic(outFile, docs.join('\n') + '\n');
+    writeSection(outFile, 'replicate', docs.join('\n'));
     log(`\nwritten ${outFile}`);
   }
 }
