@@ -8,6 +8,7 @@
  * Call `initBackend` before any tensor op: the engine picks a backend at the first op.
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerReluGradient } from './nativeReluGradient';
 import { UserInputError } from '../errors';
 import {
   NativeTensorflowPackage,
@@ -127,7 +128,9 @@ async function tryBackend(name: ConcreteBackendName): Promise<BackendAttempt> {
 }
 
 async function startTensorflowBackend(): Promise<boolean> {
-  return tf.findBackend('tensorflow') !== null && (await tf.setBackend('tensorflow'));
+  const started = tf.findBackend('tensorflow') !== null && (await tf.setBackend('tensorflow'));
+  if (started) registerReluGradient();
+  return started;
 }
 
 function isUsingGpu(): boolean {

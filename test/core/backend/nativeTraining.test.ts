@@ -88,3 +88,22 @@ test('five LogitNorm SGD steps of the MLP on tfjs-node match the pure-JS cpu bac
   const onCpu = await trainSteps('cpu', 'mlp', 32);
   assertSameTrajectory('mlp tensorflow vs cpu', onNative, onCpu, 1e-4);
 });
+
+test('the ReLU gradient on tfjs-node (TensorFlow\'s ReluGrad) equals dy * step(x) worked out by hand', { skip }, async () => {
+  await initBackend('tensorflow');
+  const x = [-2, -0.5, 0, 0.25, 3, -1e-30, 1e-30, 7];
+  const dy = [1, 2, 3, 4, 5, 6, 7, 8];
+  const expected = x.map((v, i) => (v > 0 ? dy[i] : 0));
+  const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu(t), tf.tensor1d(dy))))(tf.tensor1d(x));
+  assert.deepEqual(Array.from(grad.dataSync()), expected);
+  // Inside a conv net's backward pass (an NHWC activation), against the pure-JS backend.
+  const values = seededValues(2 * 5 * 5 * 3, 41);
+  const gradOn = async (backend: 'tensorflow' | 'cpu') => {
+    await initBackend(backend);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.relu(tf.conv2d(t as tf.Tensor4D, tf.ones([3, 3, 3, 2]), 1, 'same')))))(tf.tensor4d(values, [2, 5, 5, 3]));
+    return g.dataSync();
+  };
+  const native = await gradOn('tensorflow');
+  const reference = await gradOn('cpu');
+  reference.forEach((v, i) => assert.ok(Math.abs(native[i] - v) <= 1e-4 * Math.max(1, Math.abs(v)), `element ${i}: ${native[i]} vs ${v}`));
+});
