@@ -8,6 +8,7 @@
  * Call `initBackend` before any tensor op: the engine picks a backend at the first op.
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerNativeBatchNorm } from './nativeBatchNorm';
 import { registerReluGradient } from './nativeReluGradient';
 import { UserInputError } from '../errors';
 import {
@@ -129,7 +130,10 @@ async function tryBackend(name: ConcreteBackendName): Promise<BackendAttempt> {
 
 async function startTensorflowBackend(): Promise<boolean> {
   const started = tf.findBackend('tensorflow') !== null && (await tf.setBackend('tensorflow'));
-  if (started) registerReluGradient();
+  if (started) {
+    registerReluGradient();
+    registerNativeBatchNorm();
+  }
   return started;
 }
 

@@ -107,3 +107,31 @@ test('the ReLU gradient on tfjs-node (TensorFlow\'s ReluGrad) equals dy * step(x
   const reference = await gradOn('cpu');
   reference.forEach((v, i) => assert.ok(Math.abs(native[i] - v) <= 1e-4 * Math.max(1, Math.abs(v)), `element ${i}: ${native[i]} vs ${v}`));
 });
+
+test('batch norm on tfjs-node (x * a + c) equals the formula worked out in float64, per channel and with rank-4 statistics', { skip }, async () => {
+  await initBackend('tensorflow');
+  const [n, h, w, c] = [2, 3, 3, 4];
+  const x = seededValues(n * h * w * c, 51);
+  const mean = [0.1, -0.2, 0.3, 0];
+  const variance = [0.5, 1, 2, 0.01];
+  const scale = [1.5, -1, 0.5, 2];
+  const offset = [0, 1, -1, 0.25];
+  const eps = 1e-3;
+  const expected = Array.from(x, (v, i) => {
+    const k = i % c;
+    return ((v - mean[k]) / Math.sqrt(variance[k] + eps)) * scale[k] + offset[k];
+  });
+  const shapes: number[][] = [[c], [1, 1, 1, c]];
+  for (const shape of shapes) {
+    const y = tf.batchNorm(tf.tensor4d(x, [n, h, w, c]), tf.tensor(mean, shape), tf.tensor(variance, shape), tf.tensor(offset, shape), tf.tensor(scale, shape), eps);
+    const got = y.dataSync();
+    expected.forEach((v, i) => assert.ok(Math.abs(got[i] - v) <= 1e-5 * Math.max(1, Math.abs(v)), `[${shape}] element ${i}: ${got[i]} vs ${v}`));
+  }
+  // No scale and no offset: plain standardisation.
+  const plain = tf.batchNorm(tf.tensor4d(x, [n, h, w, c]), tf.tensor1d(mean), tf.tensor1d(variance), undefined, undefined, eps).dataSync();
+  Array.from(x).forEach((v, i) => {
+    const k = i % c;
+    const want = (v - mean[k]) / Math.sqrt(variance[k] + eps);
+    assert.ok(Math.abs(plain[i] - want) <= 1e-5 * Math.max(1, Math.abs(want)), `plain element ${i}`);
+  });
+});
