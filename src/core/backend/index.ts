@@ -8,6 +8,7 @@
  * Call `initBackend` before any tensor op: the engine picks a backend at the first op.
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerMeanGradient } from './meanGradient';
 import { registerNativeBatchNorm } from './nativeBatchNorm';
 import { registerReluGradient } from './nativeReluGradient';
 import { UserInputError } from '../errors';
@@ -88,6 +89,7 @@ export async function initBackend(name: BackendName = 'auto'): Promise<BackendIn
     tried.push(attempt);
     if (!attempt.ok) continue;
     const reason = tried.map((t) => `${LABELS[t.name]}: ${t.why}`).join('; ');
+    registerMeanGradient();
     const info: BackendInfo = { name: candidate, tfBackend: tf.getBackend(), reason, tried };
     lastInfo.set(name, info);
     return info;
