@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerMeanGradient } from './meanGradient';
-import { registerNativeBatchNorm } from './nativeBatchNorm';
+import { registerNativeBatchNorm } from './scaleShiftBatchNorm';
 import { registerReluGradient } from './nativeReluGradient';
 import { UserInputError } from '../errors';
 import {

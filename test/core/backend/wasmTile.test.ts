@@ -1,4 +1,4 @@
-// Our wasm Tile (block copies over the wasm heap) against the pure-JS cpu backend's Tile, and
+// Our wasm Tile (block copies over the wasm heap) and batch norm (x * a + c) against the pure-JS cpu backend, and
 // the batch-norm backward pass, the place training calls it, against cpu.
 import { test } from 'node:test';
 import { tf } from '../../../src/core/backend';
@@ -46,4 +46,18 @@ test('the gradients of batch norm (batch statistics, then ReLU) are the same on 
 
 test('Tile on wasm leaves no tensor or wasm buffer behind', async () => {
   await assertNoLeakOnWasm('tile', () => ({ x: tf.tensor4d(seededValues(6, 3), [1, 1, 2, 3]) }), ({ x }) => tf.tile(x, [2, 3, 1, 2]));
+});
+
+test('batch norm on wasm (x * a + c) equals the cpu backend, with and without scale and offset', async () => {
+  const values = seededValues(3 * 4 * 4 * 5, 61);
+  await assertWasmMatchesCpu('batch norm forward', () => {
+    const x = tf.tensor4d(values, [3, 4, 4, 5]);
+    const mean = tf.tensor1d([0.1, -0.2, 0.3, 0, 0.5]);
+    const variance = tf.tensor1d([0.5, 1, 2, 0.01, 3]);
+    return [
+      tf.batchNorm(x, mean, variance, tf.tensor1d([0, 1, -1, 0.25, 2]), tf.tensor1d([1.5, -1, 0.5, 2, 1]), 1e-3),
+      tf.batchNorm(x, mean, variance, undefined, undefined, 1e-5),
+      tf.batchNorm(x, tf.reshape(mean, [1, 1, 1, 5]), tf.reshape(variance, [1, 1, 1, 5]), undefined, tf.ones([1, 1, 1, 5]), 1e-3),
+    ];
+  });
 });
