@@ -1,5 +1,5 @@
 /**
- * The webview of the panels (run dashboard, evaluation) and of the sidebar's Metrics view. It computes nothing: it posts `ready`
+ * The webview of the panels (run dashboard, evaluation, compare, tau sweep) and of the sidebar's Metrics view. It computes nothing: it posts `ready`
  * once, then draws whatever whole state the extension sends (src/protocol.ts), and keeps the
  * view state VS Code needs to bring the panel back after a reload.
  */
@@ -7,10 +7,12 @@ import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { ExtensionToWebview } from '../src/protocol';
 import './dashboard.css';
+import { CompareView } from './compareView';
 import { DashboardView } from './dashboardView';
 import { element } from './dom';
 import { EvaluationView } from './evaluationView';
 import { MetricsView } from './metricsView';
+import { SweepView } from './sweepView';
 import { onThemeChange } from './themeColors';
 import { vscodeApi } from './vscodeApi';
 
@@ -22,7 +24,13 @@ const errorText = element('p', 'error');
 root.replaceChildren(content, errorText);
 
 /** A panel shows one kind of state; its view is made with the first state of that kind. */
-let view: { kind: 'dashboard'; view: DashboardView } | { kind: 'evaluation'; view: EvaluationView } | { kind: 'metrics'; view: MetricsView } | undefined;
+let view:
+  | { kind: 'dashboard'; view: DashboardView }
+  | { kind: 'evaluation'; view: EvaluationView }
+  | { kind: 'metrics'; view: MetricsView }
+  | { kind: 'compare'; view: CompareView }
+  | { kind: 'sweep'; view: SweepView }
+  | undefined;
 onThemeChange(() => view?.view.applyTheme());
 
 window.addEventListener('message', (event: MessageEvent<ExtensionToWebview>) => {
@@ -31,6 +39,24 @@ window.addEventListener('message', (event: MessageEvent<ExtensionToWebview>) => 
     case 'dashboardState': {
       vscodeApi.setState(message.viewState);
       if (view?.kind !== 'dashboard') view = { kind: 'dashboard', view: new DashboardView(content) };
+      view.view.show(message.state);
+      errorText.textContent = '';
+      return;
+    }
+    case 'batchProgress': {
+      if (view?.kind === 'dashboard') view.view.showProgress(message.progress);
+      return;
+    }
+    case 'compareState': {
+      vscodeApi.setState(message.viewState);
+      if (view?.kind !== 'compare') view = { kind: 'compare', view: new CompareView(content) };
+      view.view.show(message.state);
+      errorText.textContent = '';
+      return;
+    }
+    case 'sweepState': {
+      vscodeApi.setState(message.viewState);
+      if (view?.kind !== 'sweep') view = { kind: 'sweep', view: new SweepView(content) };
       view.view.show(message.state);
       errorText.textContent = '';
       return;
