@@ -22,6 +22,8 @@ export class SweepView {
   private readonly emptyChart = element('p', 'empty-chart', 'No tau evaluated yet: points appear as each run is trained and evaluated.');
   private readonly table = element('table', 'metrics sweep');
   private lineChart: Chart<'line', Point[]> | undefined;
+  /** The sweep's taus: the x axis shows these as its ticks, from the smallest to the largest. */
+  private taus: number[] = [];
 
   constructor(root: HTMLElement) {
     this.cancelButton.textContent = 'Cancel sweep';
@@ -69,7 +71,13 @@ export class SweepView {
       borderWidth: 2,
       pointRadius: 4,
     };
+    this.taus = state.points.map((point) => point.tau);
     if (this.lineChart) {
+      const x = this.lineChart.options.scales?.x;
+      if (x) {
+        x.min = Math.min(...this.taus);
+        x.max = Math.max(...this.taus);
+      }
       this.lineChart.data.datasets = [dataset];
       applyThemeToChart(this.lineChart as unknown as Chart, colors);
       return;
@@ -84,7 +92,17 @@ export class SweepView {
         animation: false,
         parsing: false,
         scales: {
-          x: { type: 'logarithmic', title: { display: true, text: 'tau (log scale)' } },
+          x: {
+            type: 'logarithmic',
+            min: Math.min(...this.taus),
+            max: Math.max(...this.taus),
+            title: { display: true, text: 'tau (log scale)' },
+            // One tick per tau of the sweep, labelled as typed, instead of the log scale's own.
+            afterBuildTicks: (axis) => {
+              axis.ticks = this.taus.map((value) => ({ value }));
+            },
+            ticks: { callback: (value: string | number) => String(Number(value)) },
+          },
           y: { title: { display: true, text: 'FPR95 (%)' }, beginAtZero: true },
         },
         plugins: { legend: { position: 'bottom' } },

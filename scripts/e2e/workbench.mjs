@@ -55,6 +55,13 @@ export async function runPaletteCommand(page, title, { attempts = 4, isDone } = 
       const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: title }).first();
       await row.waitFor({ state: 'visible', timeout: 15_000 });
       if ((await input.inputValue()) !== `>${title}`) throw new Error('the palette lost what was typed');
+      // The filter also matches other commands ("Train..." matches "Train with Cross-Entropy"),
+      // which may come first: move down to the row whose label is the title itself.
+      const focusedLabel = () => page.locator('.quick-input-widget .quick-input-list .monaco-list-row.focused .label-name').first().innerText().catch(() => '');
+      for (let step = 0; (await focusedLabel()).trim() !== title; step += 1) {
+        if (step >= 10) throw new Error(`no palette row is labelled "${title}"`);
+        await page.keyboard.press('ArrowDown');
+      }
       await page.keyboard.press('Enter');
       if (!isDone) return;
       await isDone();
@@ -174,14 +181,28 @@ export function acceptQuickPick(page, title, nextTitle, timeout = 30_000) {
 export async function answerQuickInput(page, title, { text, nextTitle, inputBox = false, timeout = 30_000 } = {}) {
   const titleLocator = page.locator('.quick-input-widget .quick-input-title', { hasText: title }).first();
   await titleLocator.waitFor({ state: 'visible', timeout });
+  const startedAt = Date.now();
+  let refocused = false;
   await waitUntil(
-    () => page.evaluate((wantsRow) => {
-      const widget = document.querySelector('.quick-input-widget');
-      const input = widget?.querySelector('.quick-input-box input');
-      if (!input || document.activeElement !== input) return false;
-      // A single pick activates its first row; a multi-select one accepts its checked rows.
-      return wantsRow ? Boolean(widget.querySelector('.quick-input-list .monaco-list-row')) : true;
-    }, !inputBox),
+    async () => {
+      // Something else may hold the focus (a webview that just loaded): after 3 s, give it back to the input.
+      if (!refocused && Date.now() - startedAt > 3000) {
+        refocused = true;
+        const holder = await page.evaluate(() => {
+          const active = document.activeElement;
+          return active ? `${active.tagName.toLowerCase()}${active.className ? `.${String(active.className).split(' ').join('.')}` : ''}` : 'nothing';
+        });
+        console.log(`[e2e] the quick input "${title}" is not focused (${holder} is): focusing its input`);
+        await page.locator('.quick-input-widget .quick-input-box input').first().focus();
+      }
+      return page.evaluate((wantsRow) => {
+        const widget = document.querySelector('.quick-input-widget');
+        const input = widget?.querySelector('.quick-input-box input');
+        if (!input || document.activeElement !== input) return false;
+        // A single pick activates its first row; a multi-select one accepts its checked rows.
+        return wantsRow ? Boolean(widget.querySelector('.quick-input-list .monaco-list-row')) : true;
+      }, !inputBox);
+    },
     `the quick input "${title}" to have its input focused${inputBox ? '' : ' and a row to accept'}`,
     timeout,
     100,
