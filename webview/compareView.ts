@@ -5,7 +5,7 @@
  * better; this only formats them as percentages.
  */
 import type { CompareCell, CompareState } from '../src/protocol';
-import { element } from './dom';
+import { element, fillTable, keyValueRow, tableRow } from './dom';
 import { percentText } from './metricCells';
 import { vscodeApi } from './vscodeApi';
 
@@ -45,35 +45,18 @@ export class CompareView {
     this.title.textContent = state.title;
     this.source.textContent = state.source;
     const letters = state.runs.map((run) => run.letter).join(' / ');
-    this.legend.replaceChildren(
-      ...state.runs.map((run) => {
-        const row = element('tr');
-        row.append(element('th', undefined, run.letter), element('td', undefined, `${run.runId} · ${run.description} · checkpoint epoch ${run.checkpointEpoch}`));
-        return row;
-      }),
+    this.legend.replaceChildren(...state.runs.map((run) => keyValueRow(run.letter, `${run.runId} · ${run.description} · checkpoint epoch ${run.checkpointEpoch}`)));
+    const arrow = (better: 'lower' | 'higher') => (better === 'lower' ? '↓' : '↑');
+    fillTable(
+      this.table,
+      [element('th', undefined, 'scorer'), element('th', undefined, 'OOD set'), ...state.metrics.map((metric) => element('th', 'numeric', `${metric.label} ${arrow(metric.better)} (${letters})`))],
+      state.rows.map((row) => tableRow(element('td', undefined, row.scorer), element('td', undefined, row.oodSet), ...row.cells.map(cellContent))),
     );
-    const head = element('tr');
-    head.append(element('th', undefined, 'scorer'), element('th', undefined, 'OOD set'), ...state.metrics.map((metric) => element('th', 'numeric', `${metric.label} ${metric.better === 'lower' ? '↓' : '↑'} (${letters})`)));
-    const thead = element('thead');
-    thead.append(head);
-    const tbody = element('tbody');
-    for (const row of state.rows) {
-      const line = element('tr');
-      line.append(element('td', undefined, row.scorer), element('td', undefined, row.oodSet), ...row.cells.map(cellContent));
-      tbody.append(line);
-    }
-    this.table.replaceChildren(thead, tbody);
-    const summaryHead = element('tr');
-    summaryHead.append(element('th', undefined, 'metric'), element('th', 'numeric', letters));
-    const summaryHeadSection = element('thead');
-    summaryHeadSection.append(summaryHead);
-    const summaryBody = element('tbody');
-    for (const entry of state.summary) {
-      const line = element('tr');
-      line.append(element('td', undefined, `${entry.label} ${entry.better === 'lower' ? '↓' : '↑'}`), cellContent(entry.cell));
-      summaryBody.append(line);
-    }
-    this.summary.replaceChildren(summaryHeadSection, summaryBody);
+    fillTable(
+      this.summary,
+      [element('th', undefined, 'metric'), element('th', 'numeric', letters)],
+      state.summary.map((entry) => tableRow(element('td', undefined, `${entry.label} ${arrow(entry.better)}`), cellContent(entry.cell))),
+    );
     const marked = [...state.rows.flatMap((row) => row.cells), ...state.summary.map((entry) => entry.cell)].reduce((sum, cell) => sum + cell.best.length, 0);
     vscodeApi.postMessage({ type: 'compareRendered', rowCount: state.rows.length + state.summary.length, markedCount: marked });
   }

@@ -4,7 +4,7 @@
  * run's history.jsonl as the extension sent it. Redrawn whole with every state.
  */
 import type { BatchProgress, DashboardState } from '../src/protocol';
-import { chartBox, element } from './dom';
+import { chartBox, element, keyValueRow } from './dom';
 import { LineChart } from './lineChart';
 import { vscodeApi } from './vscodeApi';
 
@@ -85,11 +85,7 @@ export class DashboardView {
     this.charts.accuracy.show(state.epochs, state.accuracy);
     this.charts.learningRate.show(state.epochs, state.learningRate);
     this.facts.replaceChildren(
-      ...state.facts.map(({ key, value }) => {
-        const row = element('tr');
-        row.append(element('th', undefined, key), element('td', undefined, value));
-        return row;
-      }),
+      ...state.facts.map(({ key, value }) => keyValueRow(key, value)),
     );
   }
 

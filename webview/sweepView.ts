@@ -5,7 +5,7 @@
  */
 import { Chart, type ChartConfiguration } from 'chart.js';
 import type { SweepState } from '../src/protocol';
-import { chartBox, element } from './dom';
+import { chartBox, element, fillTable, tableRow } from './dom';
 import { applyThemeToChart, countPaintedPixels, settledRenderPlugin } from './lineChart';
 import { percentText } from './metricCells';
 import { readThemeColors } from './themeColors';
@@ -41,24 +41,20 @@ export class SweepView {
     const points = state.points.flatMap((point) => (point.averageFpr95 === null ? [] : [{ x: point.tau, y: point.averageFpr95 }]));
     this.emptyChart.hidden = points.length > 0;
     this.drawChart(state, points);
-    const head = element('tr');
-    for (const label of ['tau', 'run', 'status', `FPR95 ${state.scorer} avg ↓`, `AUROC ${state.scorer} avg ↑`, 'ID accuracy']) head.append(element('th', label === 'run' || label === 'status' ? undefined : 'numeric', label));
-    const thead = element('thead');
-    thead.append(head);
-    const tbody = element('tbody');
-    for (const point of state.points) {
-      const row = element('tr');
-      row.append(
-        element('td', 'numeric', String(point.tau)),
-        element('td', undefined, point.runId ?? '-'),
-        element('td', undefined, point.error ? `${point.status}: ${point.error}` : point.status),
-        element('td', 'numeric', point.averageFpr95 === null ? '-' : percentText(point.averageFpr95)),
-        element('td', 'numeric', point.averageAuroc === null ? '-' : percentText(point.averageAuroc)),
-        element('td', 'numeric', point.idAccuracy === null ? '-' : percentText(point.idAccuracy)),
-      );
-      tbody.append(row);
-    }
-    this.table.replaceChildren(thead, tbody);
+    fillTable(
+      this.table,
+      ['tau', 'run', 'status', `FPR95 ${state.scorer} avg ↓`, `AUROC ${state.scorer} avg ↑`, 'ID accuracy'].map((label) => element('th', label === 'run' || label === 'status' ? undefined : 'numeric', label)),
+      state.points.map((point) =>
+        tableRow(
+          element('td', 'numeric', String(point.tau)),
+          element('td', undefined, point.runId ?? '-'),
+          element('td', undefined, point.error ? `${point.status}: ${point.error}` : point.status),
+          element('td', 'numeric', point.averageFpr95 === null ? '-' : percentText(point.averageFpr95)),
+          element('td', 'numeric', point.averageAuroc === null ? '-' : percentText(point.averageAuroc)),
+          element('td', 'numeric', point.idAccuracy === null ? '-' : percentText(point.idAccuracy)),
+        ),
+      ),
+    );
   }
 
   private drawChart(state: SweepState, points: Point[]): void {

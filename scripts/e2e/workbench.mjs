@@ -211,13 +211,13 @@ export async function answerQuickInput(page, title, { text, nextTitle, inputBox 
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await input.fill(text);
     if (!inputBox) {
-      const focusedRow = page.locator('.quick-input-widget .quick-input-list .monaco-list-row.focused').first();
-      await waitUntil(
-        async () => ((await focusedRow.innerText().catch(() => '')).trim().split(/\s/)[0] === text),
-        `the quick pick "${title}" to focus the row "${text}"`,
-        timeout,
-        100,
-      );
+      // The filter may keep other rows ("mnist" keeps "fashion-mnist") and focus one of them: move to the row labelled `text`.
+      const focusedLabel = async () => (await page.locator('.quick-input-widget .quick-input-list .monaco-list-row.focused .label-name').first().innerText().catch(() => '')).trim();
+      await waitUntil(async () => (await focusedLabel()) !== '', `the quick pick "${title}" to focus a row`, timeout, 100);
+      for (let step = 0; (await focusedLabel()) !== text; step += 1) {
+        if (step >= 10) throw new Error(`the quick pick "${title}" has no row labelled "${text}" (focused: "${await focusedLabel()}")`);
+        await page.keyboard.press('ArrowDown');
+      }
     } else {
       await waitUntil(async () => (await input.inputValue()) === text, `the input box "${title}" to hold "${text}"`, timeout, 100);
     }

@@ -87,43 +87,56 @@ export class SweepDriver {
       writeSweepRecord(sweepFile, record);
       this.onChange(sweepFile);
     };
-    const cancelFrom = (point: SweepRecordPoint, index: number) => {
+    const count = record.points.length;
+    /** The sweep ends at this tau: it and the taus after it are cancelled. */
+    const stopAt = (point: SweepRecordPoint, index: number) => {
       point.status = 'cancelled';
       for (const later of record.points.slice(index + 1)) if (later.status === 'queued') later.status = 'cancelled';
       record.status = 'cancelled';
       save();
     };
-    const count = record.points.length;
+    /**
+     * Runs one job of a tau and says what its end means: its product (a checkpoint, an evaluation
+     * file) to go on with; 'stop' when it or the sweep was cancelled (the later taus are marked
+     * cancelled); 'skip' when it failed or made nothing (this tau is marked failed, the next goes on).
+     */
+    const runJob = async (point: SweepRecordPoint, index: number, request: JobRequest, product: (outcome: JobOutcome) => string | undefined, missing: string): Promise<string | 'stop' | 'skip'> => {
+      const job = this.jobs.submit(request);
+      sweep.jobId = job.id;
+      const outcome = await job.outcome;
+      sweep.jobId = undefined;
+      point.runId ??= outcome.runId;
+      point.runDir ??= outcome.runDir;
+      if (outcome.status === 'cancelled' || sweep.cancelled) {
+        stopAt(point, index);
+        return 'stop';
+      }
+      const made = product(outcome);
+      if (outcome.status === 'failed' || !made) {
+        point.status = 'failed';
+        point.error = outcome.errorMessage ?? missing;
+        save();
+        return 'skip';
+      }
+      return made;
+    };
     try {
       for (const [index, point] of record.points.entries()) {
         if (sweep.cancelled) {
-          cancelFrom(point, index);
+          stopAt(point, index);
           break;
         }
         point.status = 'training';
         save();
         const trainOptions: TrainOptions = { ...plan.train, loss: 'logitnorm', tau: point.tau };
-        const training = this.jobs.submit({ kind: 'train', title: `Sweep tau ${index + 1}/${count}: ${trainJobTitle(trainOptions)}`, args: trainArguments(trainOptions), cwd: plan.cwd });
-        sweep.jobId = training.id;
-        const trained = await training.outcome;
-        point.runId = trained.runId;
-        point.runDir = trained.runDir;
-        if (trained.status === 'cancelled' || sweep.cancelled) {
-          cancelFrom(point, index);
-          break;
-        }
-        const checkpoint = trained.checkpoints.at(-1);
-        if (trained.status === 'failed' || !checkpoint) {
-          point.status = 'failed';
-          point.error = trained.errorMessage ?? 'the training wrote no checkpoint';
-          save();
-          continue;
-        }
+        const checkpoint = await runJob(point, index, { kind: 'train', title: `Sweep tau ${index + 1}/${count}: ${trainJobTitle(trainOptions)}`, args: trainArguments(trainOptions), cwd: plan.cwd }, (outcome) => outcome.checkpoints.at(-1), 'the training wrote no checkpoint');
+        if (checkpoint === 'stop') break;
+        if (checkpoint === 'skip') continue;
         point.status = 'evaluating';
         save();
-        const evaluation = this.jobs.submit({
+        const evaluateRequest: JobRequest = {
           kind: 'evaluate',
-          title: `Sweep tau ${index + 1}/${count}: evaluate ${trained.runId ?? 'the run'} (tau=${point.tau})`,
+          title: `Sweep tau ${index + 1}/${count}: evaluate ${point.runId ?? 'the run'} (tau=${point.tau})`,
           args: evaluateArguments({
             target: checkpoint,
             oodSets: plan.oodSets,
@@ -134,20 +147,10 @@ export class SweepDriver {
             runsFolder: plan.train.runsFolder,
           }),
           cwd: plan.cwd,
-        });
-        sweep.jobId = evaluation.id;
-        const evaluated = await evaluation.outcome;
-        if (evaluated.status === 'cancelled' || sweep.cancelled) {
-          cancelFrom(point, index);
-          break;
-        }
-        const written = evaluated.evaluationFiles.at(-1);
-        if (evaluated.status === 'failed' || !written) {
-          point.status = 'failed';
-          point.error = evaluated.errorMessage ?? 'the evaluation wrote no file';
-          save();
-          continue;
-        }
+        };
+        const written = await runJob(point, index, evaluateRequest, (outcome) => outcome.evaluationFiles.at(-1), 'the evaluation wrote no file');
+        if (written === 'stop') break;
+        if (written === 'skip') continue;
         point.evaluationFile = written;
         point.status = 'done';
         save();
@@ -157,7 +160,6 @@ export class SweepDriver {
       record.status = 'failed';
       throw error;
     } finally {
-      sweep.jobId = undefined;
       save();
     }
     return record;
