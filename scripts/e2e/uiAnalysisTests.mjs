@@ -5,7 +5,7 @@
 // context menus now and then; a modal dialog's button is clicked.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { acceptQuickPick, answerQuickInput, findFrame, paintedPixelsInFrame, quickPickTitled, runPaletteCommand, waitUntil } from './workbench.mjs';
+import { acceptQuickPick, answerQuickInput, findFrame, paintedPixelsInFrame, quickPickTitled, runPaletteCommand, waitForWorkbench, waitUntil } from './workbench.mjs';
 
 const ACTIVITY_BAR_ENTRY = '.part.activitybar [aria-label^="OOD Lens"]';
 
@@ -109,8 +109,9 @@ export async function runAnalysisUiTests({ page, workspace, seededRunId, screens
     await screenshot('13-sweep-panel.png');
   });
 
+  let compared = false;
   if (swept) {
-    await check('UI: "OOD Lens: Compare Runs" (the two newest evaluated runs picked already) shows the sweep runs as "A / B" cells, the better value marked', async () => {
+    compared = await check('UI: "OOD Lens: Compare Runs" (the two newest evaluated runs picked already) shows the sweep runs as "A / B" cells, the better value marked', async () => {
       await runPaletteCommand(page, 'OOD Lens: Compare Runs', { isDone: () => quickPickTitled(page, 'Compare Runs: pick two or more') });
       await acceptQuickPick(page, 'Compare Runs: pick two or more');
       // The runs are listed last first: the second tau's run is A.
@@ -162,6 +163,34 @@ export async function runAnalysisUiTests({ page, workspace, seededRunId, screens
       await waitUntil(() => !existsSync(fullRunDir), `${fullRunDir} to be removed`, 20_000);
       await waitUntil(async () => (await row.count()) === 0 && (await seededRow.isVisible()), `the tree row of ${runId} to go (the other runs staying)`, 20_000);
       log(`deleted ${runId}: folder and tree row gone`);
+    });
+  }
+
+  if (swept && compared) {
+    await check('UI: after a reload the sweep and compare panels come back (their serializers read the sweep file and the runs again) and draw', async () => {
+      await page.keyboard.press('Escape');
+      const reloaded = page.waitForEvent('load', { timeout: 60_000 });
+      await runPaletteCommand(page, 'Developer: Reload Window');
+      await reloaded;
+      await waitForWorkbench(page);
+      // Only the active tab's webview loads after a reload: click each tab in turn.
+      const sweepTab = page.locator('.tabs-container .tab', { hasText: 'OOD Lens: sweep-' }).first();
+      await sweepTab.waitFor({ state: 'visible', timeout: 30_000 });
+      await sweepTab.click();
+      const sweep = await waitUntil(async () => {
+        const frame = await findFrame(page, () => document.querySelectorAll('table.sweep tbody tr').length > 0);
+        if (!frame) return undefined;
+        const painted = await frame.evaluate(paintedPixelsInFrame, 'canvas#sweep-chart');
+        const statuses = await frame.evaluate(() => Array.from(document.querySelectorAll('table.sweep tbody tr')).map((row) => row.children[2].textContent));
+        return painted > 0 && statuses.length === SWEEP_TAUS.length ? { painted, statuses } : undefined;
+      }, 'the revived sweep panel to draw its chart and table', 60_000);
+      const compareTab = page.locator('.tabs-container .tab', { hasText: 'OOD Lens: compare' }).first();
+      await compareTab.click();
+      const rows = await waitUntil(async () => {
+        const frame = await findFrame(page, () => document.querySelectorAll('table.compare tbody tr').length > 0);
+        return frame ? frame.evaluate(() => document.querySelectorAll('table.compare:not(.compare-summary) tbody tr').length) : undefined;
+      }, 'the revived compare panel to draw its table', 60_000);
+      log(`revived sweep panel: ${sweep.statuses.join(', ')}, ${sweep.painted} painted pixels; revived compare panel: ${rows} rows`);
     });
   }
 }

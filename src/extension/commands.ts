@@ -201,19 +201,28 @@ function trainPresetOf(argument: unknown): TrainPreset {
   };
 }
 
+/**
+ * Dataset, architecture and epochs: each from the preset when given, else asked with the
+ * settings' default first; the questions are numbered `first`.. of `total` in the titles.
+ */
+async function askQuickTrainChoices(title: string, settings: OodLensSettings, preset: TrainPreset, first: number, total: number): Promise<Omit<TrainChoices, 'loss'> | undefined> {
+  const dataset = preset.dataset ?? (await pickDataset(`${title} (${first}/${total}): dataset`, settings.defaultDataset));
+  if (!dataset) return undefined;
+  const architecture = preset.architecture ?? (await pickFromList(`${title} (${first + 1}/${total}): architecture`, ARCHITECTURES, settings.defaultArchitecture, ARCHITECTURE_DETAILS));
+  if (!architecture) return undefined;
+  const epochs = preset.epochs ?? (await pickEpochs(`${title} (${first + 2}/${total}): epochs`, settings.defaultEpochs));
+  if (epochs === undefined) return undefined;
+  return { dataset, architecture, epochs };
+}
+
 /** "Train with LogitNorm" / "Train with Cross-Entropy": dataset, architecture, epochs; the rest from settings. */
 async function quickTrain(context: CommandContext, loss: 'logitnorm' | 'ce', preset: TrainPreset): Promise<JobOutcome | undefined> {
   const folder = needsWorkspace();
   if (!folder) return undefined;
   const settings = readSettings(folder.uri);
-  const title = `OOD Lens: Train with ${lossLabel(loss)}`;
-  const dataset = preset.dataset ?? (await pickDataset(`${title} (1/3): dataset`, settings.defaultDataset));
-  if (!dataset) return undefined;
-  const architecture = preset.architecture ?? (await pickFromList(`${title} (2/3): architecture`, ARCHITECTURES, settings.defaultArchitecture, ARCHITECTURE_DETAILS));
-  if (!architecture) return undefined;
-  const epochs = preset.epochs ?? (await pickEpochs(`${title} (3/3): epochs`, settings.defaultEpochs));
-  if (epochs === undefined) return undefined;
-  const options = baseTrainOptions(settings, context, folder, { loss, dataset, architecture, epochs });
+  const choices = await askQuickTrainChoices(`OOD Lens: Train with ${lossLabel(loss)}`, settings, preset, 1, 3);
+  if (!choices) return undefined;
+  const options = baseTrainOptions(settings, context, folder, { loss, ...choices });
   return startTraining(context, folder, preset.limit ? { ...options, limit: preset.limit } : options);
 }
 
@@ -573,13 +582,9 @@ async function sweepTau(context: CommandContext, preset: SweepPreset): Promise<{
     if ('error' in parsed) throw new Error(`tau values: ${parsed.error}`);
     taus = parsed.taus;
   }
-  const dataset = preset.dataset ?? (await pickDataset(`${title} (2/4): dataset`, settings.defaultDataset));
-  if (!dataset) return undefined;
-  const architecture = preset.architecture ?? (await pickFromList(`${title} (3/4): architecture`, ARCHITECTURES, settings.defaultArchitecture, ARCHITECTURE_DETAILS));
-  if (!architecture) return undefined;
-  const epochs = preset.epochs ?? (await pickEpochs(`${title} (4/4): epochs`, settings.defaultEpochs));
-  if (epochs === undefined) return undefined;
-  const { loss: _loss, tau: _tau, ...train } = baseTrainOptions(settings, context, folder, { loss: 'logitnorm', dataset, architecture, epochs });
+  const choices = await askQuickTrainChoices(title, settings, preset, 2, 4);
+  if (!choices) return undefined;
+  const { loss: _loss, tau: _tau, ...train } = baseTrainOptions(settings, context, folder, { loss: 'logitnorm', ...choices });
   const scorers = preset.scorers ?? settings.defaultScorers;
   const { sweepFile, done } = context.sweepDriver.start({
     taus,
