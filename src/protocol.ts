@@ -117,13 +117,102 @@ export interface MetricsViewState {
   selectedRow: number;
 }
 
-/** What a webview keeps with `setState`: the one or the other panel's view state. */
-export type PanelViewState = DashboardViewState | EvaluationViewState;
+/**
+ * One training batch as the job runner saw it last (the CLI's `progress` event), forwarded to the
+ * open dashboard of the run while its job runs in this window; null once the job ended.
+ */
+export interface BatchProgress {
+  epoch: number;
+  totalEpochs?: number;
+  step: number;
+  totalSteps: number;
+  loss?: number;
+  imagesPerSecond?: number;
+  etaSeconds?: number;
+}
+
+/** One metric of the compare table, with which way is better (FPR95 and ECE: lower). */
+export interface CompareMetric {
+  label: string;
+  better: 'lower' | 'higher';
+}
+
+/** One "A / B (/ C ...)" cell: a value per compared run (null where a run lacks it), fractions. */
+export interface CompareCell {
+  values: Array<number | null>;
+  /** Indices of the runs holding the better value; empty when fewer than two have one or all tie. */
+  best: number[];
+}
+
+/** A compared run: the letter it is shown under and the evaluation its numbers come from. */
+export interface CompareRunColumn {
+  letter: string;
+  runId: string;
+  runDir: string;
+  /** "logitnorm tau=0.04 · mlp · mnist", from the evaluation's copy of the training config. */
+  description: string;
+  checkpointEpoch: number;
+  evaluationFile: string;
+}
+
+/** The compare panel: runs side by side as the paper prints them ("A / B", the better marked). */
+export interface CompareState {
+  title: string;
+  source: string;
+  runs: CompareRunColumn[];
+  metrics: CompareMetric[];
+  /** One row per scorer x OOD set that any run has: a cell per metric. */
+  rows: Array<{ scorer: string; oodSet: string; cells: CompareCell[] }>;
+  /** ID accuracy, ECE, ECE after temperature scaling: one cell each. */
+  summary: Array<{ label: string; better: 'lower' | 'higher'; cell: CompareCell }>;
+}
+
+/** What a compare panel stores with `setState`: the run folders, read again after a reload. */
+export interface CompareViewState {
+  runDirs: string[];
+}
+
+export type SweepPointStatus = 'queued' | 'training' | 'evaluating' | 'done' | 'failed' | 'cancelled';
+
+/** One tau of a sweep: its run, where it is, and its averages once its evaluation landed. */
+export interface SweepPoint {
+  tau: number;
+  status: SweepPointStatus;
+  runId?: string;
+  /** Averages over the evaluated OOD sets for the sweep's scorer (the engine's report), fractions. */
+  averageFpr95: number | null;
+  averageAuroc: number | null;
+  idAccuracy: number | null;
+  error?: string;
+}
+
+/** The sweep panel (the paper's Figure 5): average FPR95 against tau, filling in as runs land. */
+export interface SweepState {
+  title: string;
+  source: string;
+  status: 'running' | 'done' | 'cancelled' | 'failed' | 'interrupted';
+  scorer: string;
+  oodSets: string[];
+  points: SweepPoint[];
+  /** Whether this window drives the sweep now (then the panel offers Cancel). */
+  cancellable: boolean;
+}
+
+/** What a sweep panel stores with `setState`: the sweep's record file under the runs folder. */
+export interface SweepViewState {
+  sweepFile: string;
+}
+
+/** What a webview keeps with `setState`: one of the panels' view states. */
+export type PanelViewState = DashboardViewState | EvaluationViewState | CompareViewState | SweepViewState;
 
 export type ExtensionToWebview =
   | { type: 'dashboardState'; state: DashboardState; viewState: DashboardViewState }
+  | { type: 'batchProgress'; progress: BatchProgress | null }
   | { type: 'evaluationState'; state: EvaluationPanelState; viewState: EvaluationViewState }
   | { type: 'metricsState'; state: MetricsViewState }
+  | { type: 'compareState'; state: CompareState; viewState: CompareViewState }
+  | { type: 'sweepState'; state: SweepState; viewState: SweepViewState }
   | { type: 'error'; message: string };
 
 export type WebviewToExtension =
@@ -133,6 +222,11 @@ export type WebviewToExtension =
   | { type: 'histogramsRendered'; canvasCount: number; paintedCanvasCount: number }
   /** The Metrics view drew its table (rows) and the selected row's histogram (painted pixels). */
   | { type: 'metricsRendered'; rowCount: number; paintedPixels: number }
+  /** The compare panel drew its table: rows (scorer x OOD set and summary), and how many values are marked better. */
+  | { type: 'compareRendered'; rowCount: number; markedCount: number }
+  /** The sweep panel drew its chart: painted pixels and how many taus have a point. */
+  | { type: 'sweepRendered'; paintedPixels: number; pointCount: number }
+  | { type: 'cancelSweep' }
   | { type: 'openRunFolder' };
 
 export type ExtensionToWebviewType = ExtensionToWebview['type'];

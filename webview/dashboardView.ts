@@ -3,8 +3,8 @@
  * paper's Figure 1), training loss, train / test accuracy and the learning rate, all from the
  * run's history.jsonl as the extension sent it. Redrawn whole with every state.
  */
-import type { DashboardState } from '../src/protocol';
-import { chartBox, element } from './dom';
+import type { BatchProgress, DashboardState } from '../src/protocol';
+import { chartBox, element, keyValueRow } from './dom';
 import { LineChart } from './lineChart';
 import { vscodeApi } from './vscodeApi';
 
@@ -21,6 +21,10 @@ export class DashboardView {
   private readonly accuracy = chartBox('Accuracy', 'accuracy-chart', 'Train and test accuracy per epoch', 'chart-box small');
   private readonly learningRate = chartBox('Learning rate', 'lr-chart', 'Learning rate per epoch', 'chart-box small');
   private readonly trainingCharts = element('div', 'chart-grid');
+  /** The running job's current batch: a bar over the epoch's steps and a line of numbers. */
+  private readonly progressBox = element('section', 'batch-progress');
+  private readonly progressFill = element('div', 'batch-progress-fill');
+  private readonly progressText = element('p', 'batch-progress-text');
   /** Made with the first state, so a drawn canvas always means drawn data, never empty axes. */
   private charts: { logitNorm: LineChart; loss: LineChart; accuracy: LineChart; learningRate: LineChart } | undefined;
 
@@ -30,7 +34,32 @@ export class DashboardView {
     const header = element('header');
     header.append(this.title, this.statusBadge, this.revealButton);
     this.trainingCharts.append(this.loss.box, this.accuracy.box, this.learningRate.box);
-    root.replaceChildren(header, this.source, this.sampleNote, this.logitNorm.box, this.emptyChart, this.trainingCharts, this.facts);
+    const bar = element('div', 'batch-progress-bar');
+    bar.setAttribute('role', 'progressbar');
+    bar.setAttribute('aria-valuemin', '0');
+    bar.append(this.progressFill);
+    this.progressBox.append(bar, this.progressText);
+    this.progressBox.hidden = true;
+    root.replaceChildren(header, this.source, this.sampleNote, this.progressBox, this.logitNorm.box, this.emptyChart, this.trainingCharts, this.facts);
+  }
+
+  /** The running job's latest batch, or null: the job ended and the bar goes. */
+  showProgress(progress: BatchProgress | null): void {
+    this.progressBox.hidden = progress === null;
+    if (!progress) return;
+    const fraction = progress.totalSteps > 0 ? Math.min(1, progress.step / progress.totalSteps) : 0;
+    this.progressFill.style.width = `${(100 * fraction).toFixed(1)}%`;
+    const bar = this.progressFill.parentElement;
+    bar?.setAttribute('aria-valuemax', String(progress.totalSteps));
+    bar?.setAttribute('aria-valuenow', String(progress.step));
+    const parts = [
+      `epoch ${progress.epoch}${progress.totalEpochs ? `/${progress.totalEpochs}` : ''}`,
+      `step ${progress.step}/${progress.totalSteps}`,
+    ];
+    if (progress.loss !== undefined) parts.push(`loss ${progress.loss.toFixed(4)}`);
+    if (progress.imagesPerSecond !== undefined) parts.push(`${Math.round(progress.imagesPerSecond)} images/s`);
+    if (progress.etaSeconds !== undefined && Number.isFinite(progress.etaSeconds)) parts.push(`ETA ${Math.ceil(progress.etaSeconds)} s`);
+    this.progressText.textContent = `Training: ${parts.join(' · ')}`;
   }
 
   show(state: DashboardState): void {
@@ -56,11 +85,7 @@ export class DashboardView {
     this.charts.accuracy.show(state.epochs, state.accuracy);
     this.charts.learningRate.show(state.epochs, state.learningRate);
     this.facts.replaceChildren(
-      ...state.facts.map(({ key, value }) => {
-        const row = element('tr');
-        row.append(element('th', undefined, key), element('td', undefined, value));
-        return row;
-      }),
+      ...state.facts.map(({ key, value }) => keyValueRow(key, value)),
     );
   }
 

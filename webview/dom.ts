@@ -19,3 +19,24 @@ export function chartBox(title: string, canvasId: string, ariaLabel: string, cla
   box.append(heading, holder);
   return { box, canvas };
 }
+
+/** A table row holding `cells`. */
+export function tableRow(...cells: HTMLTableCellElement[]): HTMLTableRowElement {
+  const row = element('tr');
+  row.append(...cells);
+  return row;
+}
+
+/** A row of a key/value table: the key as its header cell. */
+export function keyValueRow(key: string, value: string): HTMLTableRowElement {
+  return tableRow(element('th', undefined, key), element('td', undefined, value));
+}
+
+/** Replaces what `table` holds with a head row of `headCells` and a body of `rows`. */
+export function fillTable(table: HTMLTableElement, headCells: HTMLTableCellElement[], rows: HTMLTableRowElement[]): void {
+  const head = element('thead');
+  head.append(tableRow(...headCells));
+  const body = element('tbody');
+  body.append(...rows);
+  table.replaceChildren(head, body);
+}

@@ -8,7 +8,7 @@
 import { Chart, type ChartConfiguration } from 'chart.js';
 import type { ReliabilityBinData, ScorerOodResult } from '../src/core/evaluate/results';
 import type { EvaluationPanelState } from '../src/protocol';
-import { element } from './dom';
+import { element, keyValueRow } from './dom';
 import { metricCells, percentText, shares } from './metricCells';
 import { applyThemeToChart, countPaintedPixels } from './lineChart';
 import { readThemeColors } from './themeColors';
@@ -85,11 +85,7 @@ export class EvaluationView {
       ['backend', evaluation.backend.name],
     ];
     this.summary.replaceChildren(
-      ...facts.map(([key, value]) => {
-        const row = element('tr');
-        row.append(element('th', undefined, key), element('td', undefined, value));
-        return row;
-      }),
+      ...facts.map(([key, value]) => keyValueRow(key, value)),
     );
     this.rows = evaluation.results;
     this.renderTable();

@@ -4,53 +4,14 @@
 // back after a reload (WebviewPanelSerializer). A screenshot of each step goes to artifacts/.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findFrame, folderUrl, runPaletteCommand, waitForDrawnCanvas, waitForQuietList, waitForWorkbench, waitUntil } from './workbench.mjs';
+import { runAnalysisUiTests } from './uiAnalysisTests.mjs';
+import { acceptQuickPick, findFrame, folderUrl, quickPickTitled, runPaletteCommand, waitForDrawnCanvas, waitForQuietList, waitForWorkbench, waitUntil } from './workbench.mjs';
 
 export const UI_RUN_ID = '20261127-093000-lenet-mnist-logitnorm';
 const CHART_SELECTOR = 'canvas#logit-norm-chart';
 const ACTIVITY_BAR_ENTRY = '.part.activitybar [aria-label^="OOD Lens"]';
 /** The Runs tree's rows (the only tree of the OOD Lens container; Metrics is a webview). */
 const RUNS_TREE_LIST = '.part.sidebar .monaco-list';
-
-/** Waits until the quick-input widget shows a title containing `text`. */
-function quickPickTitled(page, text, timeout = 20_000) {
-  return page.locator('.quick-input-widget .quick-input-title', { hasText: text }).first().waitFor({ state: 'visible', timeout });
-}
-
-/**
- * Accepts the default (first) item of the quick pick titled `title` with Enter, once the widget
- * has its input focused and an active row: an Enter pressed while one quick pick hands over to
- * the next can be lost. Then waits for `nextTitle` (or for the widget to close); if the same
- * question is still showing after a while, the Enter was lost: press it again.
- */
-async function acceptQuickPick(page, title, nextTitle, timeout = 30_000) {
-  const titleLocator = page.locator('.quick-input-widget .quick-input-title', { hasText: title }).first();
-  await titleLocator.waitFor({ state: 'visible', timeout });
-  await waitUntil(
-    () => page.evaluate(() => {
-      const widget = document.querySelector('.quick-input-widget');
-      const input = widget?.querySelector('.quick-input-box input');
-      if (!input || document.activeElement !== input) return false;
-      // A single pick activates its first row; a multi-select one accepts its checked rows.
-      return Boolean(widget.querySelector('.quick-input-list .monaco-list-row'));
-    }),
-    `the quick pick "${title}" to have its input focused and a row to accept`,
-    timeout,
-    100,
-  );
-  const advanced = nextTitle
-    ? () => page.locator('.quick-input-widget .quick-input-title', { hasText: nextTitle }).first().isVisible()
-    : async () => !(await titleLocator.isVisible());
-  for (let attempt = 1; ; attempt += 1) {
-    await page.keyboard.press('Enter');
-    try {
-      await waitUntil(advanced, nextTitle ? `the quick pick "${nextTitle}"` : `the quick pick "${title}" to close`, attempt < 3 ? 8000 : timeout, 100);
-      return;
-    } catch (error) {
-      if (attempt >= 3 || !(await titleLocator.isVisible())) throw error;
-    }
-  }
-}
 
 /** A finished-looking run folder, as the engine writes it (DESIGN.md, "A run on disk"). */
 export function seedRunFolder(workspace) {
@@ -309,6 +270,7 @@ export async function runUiTests({ context, baseUrl, workspace, artifactsDir, ch
       log(`revived evaluation panel: ${painted.join(', ')} painted pixels`);
     });
   }
+  if (trained) await runAnalysisUiTests({ page, workspace, seededRunId: UI_RUN_ID, screenshot, check, log });
   writeFileSync(join(artifactsDir, 'ui-console-csp.txt'), cspViolations.join('\n'));
   await page.close();
 }

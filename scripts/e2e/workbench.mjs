@@ -55,6 +55,13 @@ export async function runPaletteCommand(page, title, { attempts = 4, isDone } = 
       const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: title }).first();
       await row.waitFor({ state: 'visible', timeout: 15_000 });
       if ((await input.inputValue()) !== `>${title}`) throw new Error('the palette lost what was typed');
+      // The filter also matches other commands ("Train..." matches "Train with Cross-Entropy"),
+      // which may come first: move down to the row whose label is the title itself.
+      const focusedLabel = () => page.locator('.quick-input-widget .quick-input-list .monaco-list-row.focused .label-name').first().innerText().catch(() => '');
+      for (let step = 0; (await focusedLabel()).trim() !== title; step += 1) {
+        if (step >= 10) throw new Error(`no palette row is labelled "${title}"`);
+        await page.keyboard.press('ArrowDown');
+      }
       await page.keyboard.press('Enter');
       if (!isDone) return;
       await isDone();
@@ -149,4 +156,82 @@ export async function waitForQuietList(page, selector, { quietMs = 1500, timeout
     return quietFor >= quietMs;
   }, `the list ${selector} to stay unchanged for ${quietMs} ms`, timeoutMs, 200);
   return quietFor;
+}
+
+/** Waits until the quick-input widget shows a title containing `text`. */
+export function quickPickTitled(page, text, timeout = 20_000) {
+  return page.locator('.quick-input-widget .quick-input-title', { hasText: text }).first().waitFor({ state: 'visible', timeout });
+}
+
+/**
+ * Accepts the default (first) item of the quick pick titled `title` with Enter, once the widget
+ * has its input focused and an active row: an Enter pressed while one quick pick hands over to
+ * the next can be lost. Then waits for `nextTitle` (or for the widget to close); if the same
+ * question is still showing after a while, the Enter was lost: press it again.
+ */
+export function acceptQuickPick(page, title, nextTitle, timeout = 30_000) {
+  return answerQuickInput(page, title, { nextTitle, timeout });
+}
+
+/**
+ * Answers the quick input titled `title`: types `text` first when given (a quick pick filters its
+ * rows, and then the focused row must be `text` itself; an input box takes it as its value), then
+ * Enter, as acceptQuickPick does. `inputBox`: the question is an input box (no rows).
+ */
+export async function answerQuickInput(page, title, { text, nextTitle, inputBox = false, timeout = 30_000 } = {}) {
+  const titleLocator = page.locator('.quick-input-widget .quick-input-title', { hasText: title }).first();
+  await titleLocator.waitFor({ state: 'visible', timeout });
+  const startedAt = Date.now();
+  let refocused = false;
+  await waitUntil(
+    async () => {
+      // Something else may hold the focus (a webview that just loaded): after 3 s, give it back to the input.
+      if (!refocused && Date.now() - startedAt > 3000) {
+        refocused = true;
+        const holder = await page.evaluate(() => {
+          const active = document.activeElement;
+          return active ? `${active.tagName.toLowerCase()}${active.className ? `.${String(active.className).split(' ').join('.')}` : ''}` : 'nothing';
+        });
+        console.log(`[e2e] the quick input "${title}" is not focused (${holder} is): focusing its input`);
+        await page.locator('.quick-input-widget .quick-input-box input').first().focus();
+      }
+      return page.evaluate((wantsRow) => {
+        const widget = document.querySelector('.quick-input-widget');
+        const input = widget?.querySelector('.quick-input-box input');
+        if (!input || document.activeElement !== input) return false;
+        // A single pick activates its first row; a multi-select one accepts its checked rows.
+        return wantsRow ? Boolean(widget.querySelector('.quick-input-list .monaco-list-row')) : true;
+      }, !inputBox);
+    },
+    `the quick input "${title}" to have its input focused${inputBox ? '' : ' and a row to accept'}`,
+    timeout,
+    100,
+  );
+  if (text !== undefined) {
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.fill(text);
+    if (!inputBox) {
+      // The filter may keep other rows ("mnist" keeps "fashion-mnist") and focus one of them: move to the row labelled `text`.
+      const focusedLabel = async () => (await page.locator('.quick-input-widget .quick-input-list .monaco-list-row.focused .label-name').first().innerText().catch(() => '')).trim();
+      await waitUntil(async () => (await focusedLabel()) !== '', `the quick pick "${title}" to focus a row`, timeout, 100);
+      for (let step = 0; (await focusedLabel()) !== text; step += 1) {
+        if (step >= 10) throw new Error(`the quick pick "${title}" has no row labelled "${text}" (focused: "${await focusedLabel()}")`);
+        await page.keyboard.press('ArrowDown');
+      }
+    } else {
+      await waitUntil(async () => (await input.inputValue()) === text, `the input box "${title}" to hold "${text}"`, timeout, 100);
+    }
+  }
+  const advanced = nextTitle
+    ? () => page.locator('.quick-input-widget .quick-input-title', { hasText: nextTitle }).first().isVisible()
+    : async () => !(await titleLocator.isVisible());
+  for (let attempt = 1; ; attempt += 1) {
+    await page.keyboard.press('Enter');
+    try {
+      await waitUntil(advanced, nextTitle ? `the quick pick "${nextTitle}"` : `the quick pick "${title}" to close`, attempt < 3 ? 8000 : timeout, 100);
+      return;
+    } catch (error) {
+      if (attempt >= 3 || !(await titleLocator.isVisible())) throw error;
+    }
+  }
 }

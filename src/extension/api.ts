@@ -3,11 +3,13 @@
  * (`vscode.extensions.getExtension(...).exports`). Not a public API for other extensions.
  */
 import type * as vscode from 'vscode';
-import type { ChartRenderedReport } from './dashboardPanels';
+import type { CompareRenderedReport } from './comparePanels';
+import type { ChartRenderedReport, ProgressPostedReport } from './dashboardPanels';
 import type { HistogramsRenderedReport } from './evaluationPanels';
 import type { JobEvent, JobOutcome } from './jobRunner';
 import type { MetricsRenderedReport } from './metricsView';
 import type { RunsTreeNode } from './runsTree';
+import type { SweepRenderedReport } from './sweepPanels';
 
 export interface OodLensTestApi {
   /** The provider behind the "Runs" view. */
@@ -20,6 +22,12 @@ export interface OodLensTestApi {
   readonly onDidRenderHistograms: vscode.Event<HistogramsRenderedReport>;
   /** Fires when the sidebar's Metrics view drew a selection's table and histogram. */
   readonly onDidRenderMetrics: vscode.Event<MetricsRenderedReport>;
+  /** Fires when a compare webview drew its table. */
+  readonly onDidRenderCompare: vscode.Event<CompareRenderedReport>;
+  /** Fires when a sweep webview drew its chart. */
+  readonly onDidRenderSweep: vscode.Event<SweepRenderedReport>;
+  /** Fires each time a training batch's progress is posted to a run's dashboard (throttled). */
+  readonly onDidPostProgress: vscode.Event<ProgressPostedReport>;
   /** Every worker event of every job, and each job's outcome. */
   readonly onDidReceiveJobEvent: vscode.Event<JobEvent>;
   readonly onDidFinishJob: vscode.Event<JobOutcome>;

@@ -21,3 +21,5 @@ export type CommandId = (typeof COMMAND_IDS)[keyof typeof COMMAND_IDS];
 export const RUNS_VIEW_ID = 'oodLens.runs';
 export const DASHBOARD_VIEW_TYPE = 'oodLens.dashboard';
 export const EVALUATION_VIEW_TYPE = 'oodLens.evaluation';
+export const COMPARE_VIEW_TYPE = 'oodLens.compare';
+export const SWEEP_VIEW_TYPE = 'oodLens.sweep';

@@ -9,18 +9,27 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ARCHITECTURES, ARCHITECTURE_DETAILS, BACKENDS, DATASETS, defaultFirst, EPOCH_CHOICES, LOSSES, OOD_SETS, SCHEDULES, SCORERS } from './choices';
 import { evaluateArguments, lossLabel, reportArguments, trainArguments, trainJobTitle, type ReportFormat, type TrainOptions } from './cliArguments';
+import { writeFileAtomic } from '../core/runs/atomicWrite';
 import { COMMAND_IDS } from './commandIds';
+import type { ComparePanels } from './comparePanels';
 import type { DashboardPanels } from './dashboardPanels';
 import type { EvaluationPanels } from './evaluationPanels';
 import type { JobOutcome, JobRunner } from './jobRunner';
 import { listCheckpoints, listEvaluations } from './runFolders';
 import type { RunNode, RunsTreeNode, RunsTreeProvider } from './runsTree';
 import { primaryWorkspaceFolder, readSettings, resolvedDataFolder, runsRootOfFolder, type OodLensSettings } from './settings';
+import type { SweepDriver } from './sweepDriver';
+import type { SweepPanels } from './sweepPanels';
+import { DEFAULT_SWEEP_TAUS, parseTauList, type SweepRecord } from './sweepRecord';
+import { runDescription } from './treeText';
 
 export interface CommandContext {
   runsTree: RunsTreeProvider;
   dashboards: DashboardPanels;
   evaluations: EvaluationPanels;
+  compares: ComparePanels;
+  sweeps: SweepPanels;
+  sweepDriver: SweepDriver;
   runner: JobRunner;
   /** The extension's global storage: the engine's data cache (DESIGN.md). */
   cacheFolder: string;
@@ -177,16 +186,33 @@ export interface TrainPreset {
   dataset?: string;
   architecture?: string;
   epochs?: number;
+  /** Train on the first N training images (instead of the `oodLens.defaultLimit` setting). */
+  limit?: number;
 }
 
 function trainPresetOf(argument: unknown): TrainPreset {
-  if (typeof argument !== 'object' || argument === null || isTreeNode(argument) || argument instanceof vscode.Uri) return {};
+  if (typeof argument !== 'object' || argument === null || isTreeNode(argument) || argument instanceof vscode.Uri || Array.isArray(argument)) return {};
   const given = argument as Record<string, unknown>;
   return {
     dataset: typeof given.dataset === 'string' ? given.dataset : undefined,
     architecture: typeof given.architecture === 'string' ? given.architecture : undefined,
     epochs: typeof given.epochs === 'number' ? given.epochs : undefined,
+    limit: typeof given.limit === 'number' && Number.isInteger(given.limit) && given.limit > 0 ? given.limit : undefined,
   };
+}
+
+/**
+ * Dataset, architecture and epochs: each from the preset when given, else asked with the
+ * settings' default first; the questions are numbered `first`.. of `total` in the titles.
+ */
+async function askQuickTrainChoices(title: string, settings: OodLensSettings, preset: TrainPreset, first: number, total: number): Promise<Omit<TrainChoices, 'loss'> | undefined> {
+  const dataset = preset.dataset ?? (await pickDataset(`${title} (${first}/${total}): dataset`, settings.defaultDataset));
+  if (!dataset) return undefined;
+  const architecture = preset.architecture ?? (await pickFromList(`${title} (${first + 1}/${total}): architecture`, ARCHITECTURES, settings.defaultArchitecture, ARCHITECTURE_DETAILS));
+  if (!architecture) return undefined;
+  const epochs = preset.epochs ?? (await pickEpochs(`${title} (${first + 2}/${total}): epochs`, settings.defaultEpochs));
+  if (epochs === undefined) return undefined;
+  return { dataset, architecture, epochs };
 }
 
 /** "Train with LogitNorm" / "Train with Cross-Entropy": dataset, architecture, epochs; the rest from settings. */
@@ -194,14 +220,10 @@ async function quickTrain(context: CommandContext, loss: 'logitnorm' | 'ce', pre
   const folder = needsWorkspace();
   if (!folder) return undefined;
   const settings = readSettings(folder.uri);
-  const title = `OOD Lens: Train with ${lossLabel(loss)}`;
-  const dataset = preset.dataset ?? (await pickDataset(`${title} (1/3): dataset`, settings.defaultDataset));
-  if (!dataset) return undefined;
-  const architecture = preset.architecture ?? (await pickFromList(`${title} (2/3): architecture`, ARCHITECTURES, settings.defaultArchitecture, ARCHITECTURE_DETAILS));
-  if (!architecture) return undefined;
-  const epochs = preset.epochs ?? (await pickEpochs(`${title} (3/3): epochs`, settings.defaultEpochs));
-  if (epochs === undefined) return undefined;
-  return startTraining(context, folder, baseTrainOptions(settings, context, folder, { loss, dataset, architecture, epochs }));
+  const choices = await askQuickTrainChoices(`OOD Lens: Train with ${lossLabel(loss)}`, settings, preset, 1, 3);
+  if (!choices) return undefined;
+  const options = baseTrainOptions(settings, context, folder, { loss, ...choices });
+  return startTraining(context, folder, preset.limit ? { ...options, limit: preset.limit } : options);
 }
 
 /** "Train...": every option, one question after another; Escape stops without training. */
@@ -377,19 +399,34 @@ function runCli(context: CommandContext, args: string[], cwd: string): Promise<{
 }
 
 const REPORT_LANGUAGES: Record<ReportFormat, string> = { md: 'markdown', csv: 'csv', json: 'json' };
+const REPORT_FORMATS = [
+  { label: 'Markdown', format: 'md' as const, detail: "the paper's tables" },
+  { label: 'CSV', format: 'csv' as const, detail: undefined },
+  { label: 'JSON', format: 'json' as const, detail: undefined },
+];
 
-async function exportReport(context: CommandContext, argument: unknown): Promise<void> {
+/**
+ * Answers a script can pass as the second argument of "Export Report" (after the run):
+ * `{ format: 'md', file: '/abs/report.md' }` writes the file without asking.
+ */
+export interface ReportPreset {
+  format?: ReportFormat;
+  file?: string;
+}
+
+function reportPresetOf(argument: unknown): ReportPreset {
+  if (typeof argument !== 'object' || argument === null || Array.isArray(argument)) return {};
+  const given = argument as Record<string, unknown>;
+  const format = REPORT_FORMATS.find((entry) => entry.format === given.format)?.format;
+  if (given.format !== undefined && !format) throw new Error(`report format "${String(given.format)}" is unknown: expected md, csv or json`);
+  return { format, file: typeof given.file === 'string' && path.isAbsolute(given.file) ? given.file : undefined };
+}
+
+async function exportReport(context: CommandContext, argument: unknown, preset: ReportPreset): Promise<string | undefined> {
   const folder = needsWorkspace();
-  if (!folder) return;
-  const format = await vscode.window.showQuickPick(
-    [
-      { label: 'Markdown', format: 'md' as const, detail: "the paper's tables" },
-      { label: 'CSV', format: 'csv' as const },
-      { label: 'JSON', format: 'json' as const },
-    ],
-    { title: 'OOD Lens: Export Report: format' },
-  );
-  if (!format) return;
+  if (!folder) return undefined;
+  const format = preset.format ? REPORT_FORMATS.find((entry) => entry.format === preset.format) : await vscode.window.showQuickPick(REPORT_FORMATS, { title: 'OOD Lens: Export Report: format' });
+  if (!format) return undefined;
   const runDir = runDirOf(argument);
   const runsFolder = runsRootOfFolder(folder);
   const args = reportArguments({ runs: runDir ? [runDir] : [], format: format.format, runsFolder });
@@ -398,30 +435,171 @@ async function exportReport(context: CommandContext, argument: unknown): Promise
   if (stderr.trim() !== '') context.runner.output.appendLine(stderr.trimEnd());
   if (code !== 0) {
     const message = stderr.split('\n').find((line) => line.startsWith('ood-lens:'))?.replace(/^ood-lens:\s*/, '') ?? `the report exited with code ${code}`;
-    const choice = await vscode.window.showErrorMessage(`OOD Lens: Export Report failed: ${message}`, 'Open Log');
-    if (choice === 'Open Log') context.runner.output.show(true);
-    return;
+    void vscode.window.showErrorMessage(`OOD Lens: Export Report failed: ${message}`, 'Open Log').then((choice) => {
+      if (choice === 'Open Log') context.runner.output.show(true);
+    });
+    return undefined;
   }
-  const destination = await vscode.window.showQuickPick(
-    [
-      { label: 'Open in a new editor', toFile: false },
-      { label: 'Save to a file...', toFile: true },
-    ],
-    { title: 'OOD Lens: Export Report: where to?' },
-  );
-  if (!destination) return;
+  const destination = preset.file
+    ? { toFile: true }
+    : await vscode.window.showQuickPick(
+        [
+          { label: 'Open in a new editor', toFile: false },
+          { label: 'Save to a file...', toFile: true },
+        ],
+        { title: 'OOD Lens: Export Report: where to?' },
+      );
+  if (!destination) return undefined;
   if (!destination.toFile) {
     const document = await vscode.workspace.openTextDocument({ content: stdout, language: REPORT_LANGUAGES[format.format] });
     await vscode.window.showTextDocument(document);
-    return;
+    return undefined;
   }
-  const target = await vscode.window.showSaveDialog({
-    defaultUri: vscode.Uri.joinPath(folder.uri, `ood-lens-report.${format.format}`),
-    filters: { [format.label]: [format.format] },
-  });
-  if (!target) return;
-  await vscode.workspace.fs.writeFile(target, Buffer.from(stdout, 'utf8'));
+  const target = preset.file
+    ? vscode.Uri.file(preset.file)
+    : await vscode.window.showSaveDialog({
+        defaultUri: vscode.Uri.joinPath(folder.uri, `ood-lens-report.${format.format}`),
+        filters: { [format.label]: [format.format] },
+      });
+  if (!target) return undefined;
+  // A local file is replaced whole (temporary name, then rename); other file systems write it their way.
+  if (target.scheme === 'file') writeFileAtomic(target.fsPath, stdout);
+  else await vscode.workspace.fs.writeFile(target, Buffer.from(stdout, 'utf8'));
   void vscode.window.showInformationMessage(`OOD Lens: report written to ${target.fsPath}`);
+  return target.fsPath;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Compare runs
+
+/** Run folders a command was given as a list: tree nodes (a multi-selection), Uris or paths. */
+function runDirsOf(argument: unknown): string[] | undefined {
+  if (!Array.isArray(argument)) return undefined;
+  const runDirs = argument.map(runDirOf).filter((runDir): runDir is string => runDir !== undefined);
+  return [...new Set(runDirs)];
+}
+
+/**
+ * "Compare Runs": two or more runs with evaluations side by side. From the tree's multi-selection
+ * (or a list a script passes) directly; else a quick pick of the evaluated runs, the clicked run
+ * (or the two newest) picked already. Returns the compared run folders.
+ */
+async function compareRuns(context: CommandContext, argument: unknown, second: unknown): Promise<string[] | undefined> {
+  const evaluated = (await context.runsTree.listRuns()).filter((run) => run.evaluations.length > 0);
+  const given = runDirsOf(second) ?? runDirsOf(argument);
+  if (given && given.length >= 2) {
+    const lacking = given.filter((runDir) => !evaluated.some((run) => run.summary.runDir === runDir));
+    if (lacking.length > 0) {
+      void vscode.window.showWarningMessage(`OOD Lens: Compare Runs needs an evaluation of every run; ${lacking.map((runDir) => path.basename(runDir)).join(', ')} has none yet (right-click a checkpoint -> Evaluate OOD).`);
+      return undefined;
+    }
+    context.compares.show(given);
+    return given;
+  }
+  if (evaluated.length < 2) {
+    void vscode.window.showInformationMessage(
+      `OOD Lens: Compare Runs needs two or more runs with an evaluation; ${evaluated.length === 0 ? 'none has one' : `only ${evaluated[0].summary.id} has one`}. Right-click a checkpoint -> Evaluate OOD.`,
+    );
+    return undefined;
+  }
+  const clicked = runDirOf(argument);
+  const preselected = clicked && evaluated.some((run) => run.summary.runDir === clicked) ? [clicked] : evaluated.slice(0, 2).map((run) => run.summary.runDir);
+  const picked = await vscode.window.showQuickPick(
+    evaluated.map((run) => {
+      const latest = run.evaluations.at(-1)?.result;
+      return {
+        label: run.summary.id,
+        description: runDescription(run.summary),
+        detail: latest ? `evaluated at epoch ${latest.checkpoint.epoch}: ${latest.scorers.map((scorer) => scorer.name).join(', ')} on ${latest.oodSets.map((set) => set.name).join(', ')}` : undefined,
+        picked: preselected.includes(run.summary.runDir),
+        runDir: run.summary.runDir,
+      };
+    }),
+    { title: 'OOD Lens: Compare Runs: pick two or more', canPickMany: true, ignoreFocusOut: true },
+  );
+  if (!picked) return undefined;
+  if (picked.length < 2) {
+    void vscode.window.showWarningMessage(`OOD Lens: Compare Runs needs two or more runs; ${picked.length} picked.`);
+    return undefined;
+  }
+  const runDirs = picked.map((item) => item.runDir);
+  context.compares.show(runDirs);
+  return runDirs;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Sweep tau
+
+/**
+ * Answers a script can pass to "Sweep tau"
+ * (`executeCommand('oodLens.sweepTau', { taus: [0.01, 0.04], dataset: 'mnist', architecture: 'mlp', epochs: 1 })`).
+ */
+export interface SweepPreset extends TrainPreset {
+  taus?: number[];
+  oodSets?: string[];
+  scorers?: string[];
+}
+
+function sweepPresetOf(argument: unknown): SweepPreset {
+  if (typeof argument !== 'object' || argument === null || Array.isArray(argument)) return {};
+  const given = argument as Record<string, unknown>;
+  let taus: number[] | undefined;
+  if (given.taus !== undefined) {
+    const parsed = parseTauList(Array.isArray(given.taus) ? given.taus.join(',') : String(given.taus));
+    if ('error' in parsed) throw new Error(`taus: ${parsed.error}`);
+    taus = parsed.taus;
+  }
+  return { ...trainPresetOf(argument), taus, oodSets: stringList(given.oodSets), scorers: stringList(given.scorers) };
+}
+
+/** The scorer whose average FPR95 a sweep plots, as in the paper's Figure 5. */
+const SWEEP_SCORER = 'msp';
+
+/**
+ * "Sweep tau": the tau values, then dataset, architecture and epochs (defaults from settings);
+ * one LogitNorm run per tau, each evaluated on the default OOD sets, and a panel plotting the
+ * average FPR95 against tau as the evaluations land. Resolves once the sweep ended.
+ */
+async function sweepTau(context: CommandContext, preset: SweepPreset): Promise<{ sweepFile: string; record: SweepRecord } | undefined> {
+  const folder = needsWorkspace();
+  if (!folder) return undefined;
+  const settings = readSettings(folder.uri);
+  const title = 'OOD Lens: Sweep tau';
+  let taus = preset.taus;
+  if (!taus) {
+    const text = await vscode.window.showInputBox({
+      title: `${title} (1/4): tau values`,
+      value: DEFAULT_SWEEP_TAUS,
+      prompt: 'One LogitNorm run per tau, separated by commas (the paper sweeps 0.001 to 0.05).',
+      validateInput: (value) => {
+        const parsed = parseTauList(value);
+        return 'error' in parsed ? parsed.error : undefined;
+      },
+      ignoreFocusOut: true,
+    });
+    if (text === undefined) return undefined;
+    const parsed = parseTauList(text);
+    if ('error' in parsed) throw new Error(`tau values: ${parsed.error}`);
+    taus = parsed.taus;
+  }
+  const choices = await askQuickTrainChoices(title, settings, preset, 2, 4);
+  if (!choices) return undefined;
+  const { loss: _loss, tau: _tau, ...train } = baseTrainOptions(settings, context, folder, { loss: 'logitnorm', ...choices });
+  const scorers = preset.scorers ?? settings.defaultScorers;
+  const { sweepFile, done } = context.sweepDriver.start({
+    taus,
+    train: preset.limit ? { ...train, limit: preset.limit } : train,
+    oodSets: preset.oodSets ?? settings.defaultOodSets,
+    scorers: scorers.includes(SWEEP_SCORER) ? scorers : [SWEEP_SCORER, ...scorers],
+    scorer: SWEEP_SCORER,
+    oodCount: settings.evaluationOodCount > 0 ? settings.evaluationOodCount : undefined,
+    cwd: folder.uri.fsPath,
+  });
+  context.sweeps.show(sweepFile);
+  const record = await done;
+  const landed = record.points.filter((point) => point.status === 'done').length;
+  void vscode.window.showInformationMessage(`OOD Lens: the tau sweep ${record.status === 'done' ? 'finished' : `ended ${record.status}`}: ${landed} of ${record.points.length} taus evaluated.`);
+  return { sweepFile, record };
 }
 
 async function deleteRun(context: CommandContext, argument: unknown): Promise<boolean> {
@@ -442,6 +620,7 @@ async function deleteRun(context: CommandContext, argument: unknown): Promise<bo
   if (choice !== confirm) return false;
   context.dashboards.close(runDir);
   context.evaluations.closeRun(runDir);
+  context.compares.closeRun(runDir);
   await fs.rm(runDir, { recursive: true, force: true });
   context.runsTree.refresh();
   return true;
@@ -497,20 +676,17 @@ export function registerCommands(context: CommandContext): vscode.Disposable[] {
       return undefined;
     }
   };
-  const notYet = (title: string) => async () => {
-    void vscode.window.showInformationMessage(`OOD Lens: "${title}" is not built yet; train and evaluate runs one by one, then "Export Report" puts them side by side.`);
-  };
   return [
     vscode.commands.registerCommand(COMMAND_IDS.trainLogitNorm, guarded('Train with LogitNorm', (argument) => quickTrain(context, 'logitnorm', trainPresetOf(argument)))),
     vscode.commands.registerCommand(COMMAND_IDS.trainCrossEntropy, guarded('Train with Cross-Entropy', (argument) => quickTrain(context, 'ce', trainPresetOf(argument)))),
     vscode.commands.registerCommand(COMMAND_IDS.train, guarded('Train', () => fullTrain(context))),
     vscode.commands.registerCommand(COMMAND_IDS.evaluate, guarded('Evaluate OOD', (argument, second) => evaluate(context, argument, evaluatePresetOf(second)))),
     vscode.commands.registerCommand(COMMAND_IDS.cancelJob, guarded('Cancel Job', () => cancelJob(context))),
-    vscode.commands.registerCommand(COMMAND_IDS.exportReport, guarded('Export Report', (argument) => exportReport(context, argument))),
+    vscode.commands.registerCommand(COMMAND_IDS.exportReport, guarded('Export Report', (argument, second) => exportReport(context, argument, reportPresetOf(second)))),
     vscode.commands.registerCommand(COMMAND_IDS.deleteRun, guarded('Delete Run', (argument) => deleteRun(context, argument))),
     vscode.commands.registerCommand(COMMAND_IDS.openEvaluation, guarded('Open Evaluation', (argument) => openEvaluation(context, argument))),
-    vscode.commands.registerCommand(COMMAND_IDS.compareRuns, notYet('Compare Runs')),
-    vscode.commands.registerCommand(COMMAND_IDS.sweepTau, notYet('Sweep tau')),
+    vscode.commands.registerCommand(COMMAND_IDS.compareRuns, guarded('Compare Runs', (argument, second) => compareRuns(context, argument, second))),
+    vscode.commands.registerCommand(COMMAND_IDS.sweepTau, guarded('Sweep tau', (argument) => sweepTau(context, sweepPresetOf(argument)))),
     vscode.commands.registerCommand(COMMAND_IDS.showLog, () => runner.output.show(true)),
     vscode.commands.registerCommand(COMMAND_IDS.openDashboard, guarded('Open Run Dashboard', async (argument?: unknown) => {
       const runDir = runDirOf(argument);

@@ -6,9 +6,10 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { DashboardViewState } from '../protocol';
+import type { BatchProgress, DashboardViewState } from '../protocol';
 import { COMMAND_IDS, DASHBOARD_VIEW_TYPE } from './commandIds';
 import { dashboardStateOfRun, sampleDashboardState } from './dashboardState';
+import { LatestValueThrottle } from './latestValueThrottle';
 import { OwnedWebviewPanel, type PanelMessage } from './ownedWebviewPanel';
 
 /** The built webview assets; the only folder a dashboard webview may load from. */
@@ -22,6 +23,15 @@ export interface ChartRenderedReport {
   epochCount: number;
 }
 
+/** Reported each time a dashboard is sent a training batch's progress (null: the job ended). */
+export interface ProgressPostedReport {
+  runDir: string;
+  progress: BatchProgress | null;
+}
+
+/** At most five progress messages a second go to a dashboard. */
+const PROGRESS_INTERVAL_MILLISECONDS = 200;
+
 const SAMPLE_KEY = '<sample>';
 
 function panelKey(runDir: string | undefined): string {
@@ -33,14 +43,34 @@ function panelTitle(runDir: string | undefined): string {
 }
 
 class DashboardPanel extends OwnedWebviewPanel {
+  /** The running job's latest batch, while a job of this window trains the run. */
+  private progress: BatchProgress | null = null;
+  private readonly progressThrottle: LatestValueThrottle<BatchProgress | null>;
+
   constructor(
     webviewPanel: vscode.WebviewPanel,
     readonly runDir: string | undefined,
     assetsRoot: vscode.Uri,
     private readonly onChartRendered: (report: ChartRenderedReport) => void,
+    onProgressPosted: (report: ProgressPostedReport) => void,
     onDisposed: (panel: DashboardPanel) => void,
   ) {
-    super(webviewPanel, panelTitle(runDir), assetsRoot, () => onDisposed(this));
+    super(webviewPanel, panelTitle(runDir), assetsRoot, () => {
+      this.progressThrottle.dispose();
+      onDisposed(this);
+    });
+    this.progressThrottle = new LatestValueThrottle(PROGRESS_INTERVAL_MILLISECONDS, (progress) => {
+      this.post({ type: 'batchProgress', progress });
+      if (this.runDir) onProgressPosted({ runDir: this.runDir, progress });
+    });
+  }
+
+  /** A batch of the running job (throttled), or null when the job ended (sent at once). */
+  setProgress(progress: BatchProgress | null): void {
+    this.progress = progress;
+    if (!this.isReady) return;
+    this.progressThrottle.push(progress);
+    if (progress === null) this.progressThrottle.flush();
   }
 
   protected onMessage(message: PanelMessage): void {
@@ -50,7 +80,10 @@ class DashboardPanel extends OwnedWebviewPanel {
         return;
       case 'histogramsRendered':
       case 'metricsRendered':
-        // only the evaluation panel draws histograms
+      case 'compareRendered':
+      case 'sweepRendered':
+      case 'cancelSweep':
+        // messages of the other panels
         return;
       case 'openRunFolder':
         if (this.runDir) void vscode.commands.executeCommand(COMMAND_IDS.revealInExplorer, vscode.Uri.file(this.runDir));
@@ -68,6 +101,7 @@ class DashboardPanel extends OwnedWebviewPanel {
     try {
       const state = this.runDir ? await dashboardStateOfRun(this.runDir) : sampleDashboardState();
       this.post({ type: 'dashboardState', state, viewState });
+      if (this.progress) this.progressThrottle.push(this.progress);
     } catch (error) {
       this.post({ type: 'error', message: `Could not read ${this.runDir ?? 'the sample'}: ${String(error)}` });
     }
@@ -79,6 +113,11 @@ export class DashboardPanels implements vscode.Disposable {
   private readonly panels = new Map<string, DashboardPanel>();
   private readonly chartRenderedEmitter = new vscode.EventEmitter<ChartRenderedReport>();
   readonly onDidRenderChart: vscode.Event<ChartRenderedReport> = this.chartRenderedEmitter.event;
+  private readonly progressPostedEmitter = new vscode.EventEmitter<ProgressPostedReport>();
+  /** Fires each time a dashboard is sent a batch's progress (at most five times a second a panel). */
+  readonly onDidPostProgress: vscode.Event<ProgressPostedReport> = this.progressPostedEmitter.event;
+  /** The latest batch of each run a job of this window trains now, for a dashboard opened mid-epoch. */
+  private readonly latestProgress = new Map<string, BatchProgress>();
   private readonly assetsRoot: vscode.Uri;
 
   constructor(extensionUri: vscode.Uri) {
@@ -121,23 +160,34 @@ export class DashboardPanels implements vscode.Disposable {
     for (const panel of this.panels.values()) void panel.sendState();
   }
 
+  /** The running job's latest batch of `runDir` (null: the job ended), to the run's open dashboard. */
+  updateProgress(runDir: string, progress: BatchProgress | null): void {
+    if (progress) this.latestProgress.set(runDir, progress);
+    else this.latestProgress.delete(runDir);
+    this.panels.get(panelKey(runDir))?.setProgress(progress);
+  }
+
   private adopt(webviewPanel: vscode.WebviewPanel, runDir: string | undefined): void {
     const panel = new DashboardPanel(
       webviewPanel,
       runDir,
       this.assetsRoot,
       (report) => this.chartRenderedEmitter.fire(report),
+      (report) => this.progressPostedEmitter.fire(report),
       (closed) => {
         if (this.panels.get(panelKey(closed.runDir)) === closed) this.panels.delete(panelKey(closed.runDir));
       },
     );
     this.panels.set(panelKey(runDir), panel);
+    const progress = runDir ? this.latestProgress.get(runDir) : undefined;
+    if (progress) panel.setProgress(progress);
   }
 
   dispose(): void {
     for (const panel of [...this.panels.values()]) panel.dispose();
     this.panels.clear();
     this.chartRenderedEmitter.dispose();
+    this.progressPostedEmitter.dispose();
   }
 }
 

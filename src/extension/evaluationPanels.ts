@@ -47,6 +47,9 @@ class EvaluationPanel extends OwnedWebviewPanel {
         return;
       case 'chartRendered':
       case 'metricsRendered':
+      case 'compareRendered':
+      case 'sweepRendered':
+      case 'cancelSweep':
         return;
       case 'openRunFolder':
         void vscode.commands.executeCommand(COMMAND_IDS.revealInExplorer, vscode.Uri.file(this.runDir));

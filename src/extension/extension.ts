@@ -6,14 +6,17 @@
  */
 import * as vscode from 'vscode';
 import type { OodLensTestApi } from './api';
-import { DASHBOARD_VIEW_TYPE, EVALUATION_VIEW_TYPE, RUNS_VIEW_ID } from './commandIds';
+import { COMPARE_VIEW_TYPE, DASHBOARD_VIEW_TYPE, EVALUATION_VIEW_TYPE, RUNS_VIEW_ID, SWEEP_VIEW_TYPE } from './commandIds';
 import { registerCommands } from './commands';
+import { ComparePanelSerializer, ComparePanels } from './comparePanels';
 import { DashboardPanelSerializer, DashboardPanels } from './dashboardPanels';
 import { EvaluationPanelSerializer, EvaluationPanels } from './evaluationPanels';
 import { JobRunner } from './jobRunner';
 import { METRICS_VIEW_ID, MetricsViewProvider } from './metricsView';
 import { RunStoreWatcher } from './runStoreWatcher';
 import { RunsTreeProvider } from './runsTree';
+import { SweepDriver } from './sweepDriver';
+import { SweepPanelSerializer, SweepPanels } from './sweepPanels';
 
 export function activate(context: vscode.ExtensionContext): OodLensTestApi {
   const runsTree = new RunsTreeProvider();
@@ -21,15 +24,24 @@ export function activate(context: vscode.ExtensionContext): OodLensTestApi {
   const dashboards = new DashboardPanels(context.extensionUri);
   const evaluations = new EvaluationPanels(context.extensionUri);
   const runner = new JobRunner(context.extensionPath);
+  const compares = new ComparePanels(context.extensionUri);
+  let sweeps: SweepPanels | undefined;
+  const sweepDriver = new SweepDriver(runner, (sweepFile) => sweeps?.refresh(sweepFile));
+  sweeps = new SweepPanels(context.extensionUri, sweepDriver);
   const metrics = new MetricsViewProvider(context.extensionUri);
   const runsChangedEmitter = new vscode.EventEmitter<void>();
-  const runsView = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: runsTree, showCollapseAll: true });
+  // canSelectMany: select runs, right-click -> Compare Runs.
+  const runsView = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: runsTree, showCollapseAll: true, canSelectMany: true });
+  /** The run folder each running training job of this window writes, for its dashboard's progress bar. */
+  const trainingRuns = new Map<number, { runDir: string; totalEpochs?: number }>();
 
   context.subscriptions.push(
     runsTree,
     runStoreWatcher,
     dashboards,
     evaluations,
+    compares,
+    sweeps,
     runner,
     runsChangedEmitter,
     metrics,
@@ -38,9 +50,13 @@ export function activate(context: vscode.ExtensionContext): OodLensTestApi {
     runsView.onDidChangeSelection((change) => metrics.select(change.selection[0])),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, new DashboardPanelSerializer(dashboards)),
     vscode.window.registerWebviewPanelSerializer(EVALUATION_VIEW_TYPE, new EvaluationPanelSerializer(evaluations)),
+    vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, new ComparePanelSerializer(compares)),
+    vscode.window.registerWebviewPanelSerializer(SWEEP_VIEW_TYPE, new SweepPanelSerializer(sweeps)),
     runStoreWatcher.onDidChange(() => {
       dashboards.refreshAll();
       evaluations.refreshAll();
+      compares.refreshAll();
+      sweeps?.refreshAll();
       // The tree redraws only the rows whose data changed (none for most watcher events).
       void runsTree.reload().then(
         (runs) => {
@@ -51,11 +67,41 @@ export function activate(context: vscode.ExtensionContext): OodLensTestApi {
       );
     }),
     // A job's end is a sure sign the store changed, even where a file watcher missed it.
-    runner.onDidFinishJob(() => runStoreWatcher.fireSoon()),
-    runner.onDidReceiveEvent(({ event }) => {
-      if (event.type === 'epoch' || event.type === 'checkpoint' || event.type === 'evaluation') runStoreWatcher.fireSoon();
+    runner.onDidFinishJob((outcome) => {
+      runStoreWatcher.fireSoon();
+      const training = trainingRuns.get(outcome.id);
+      trainingRuns.delete(outcome.id);
+      if (training) dashboards.updateProgress(training.runDir, null);
     }),
-    ...registerCommands({ runsTree, dashboards, evaluations, runner, cacheFolder: context.globalStorageUri.fsPath, extensionPath: context.extensionPath }),
+    runner.onDidReceiveEvent(({ jobId, kind, event }) => {
+      if (event.type === 'epoch' || event.type === 'checkpoint' || event.type === 'evaluation') runStoreWatcher.fireSoon();
+      // Per-batch progress of a training job goes to its run's open dashboard (throttled there).
+      if (kind !== 'train') return;
+      if (event.type === 'started') trainingRuns.set(jobId, { runDir: event.runDir, totalEpochs: event.totalEpochs });
+      const training = trainingRuns.get(jobId);
+      if (event.type === 'progress' && training) {
+        dashboards.updateProgress(training.runDir, {
+          epoch: event.epoch ?? 1,
+          totalEpochs: training.totalEpochs,
+          step: event.step,
+          totalSteps: event.totalSteps,
+          loss: event.loss,
+          imagesPerSecond: event.imagesPerSecond,
+          etaSeconds: event.etaSeconds,
+        });
+      }
+    }),
+    ...registerCommands({
+      runsTree,
+      dashboards,
+      evaluations,
+      compares,
+      sweeps,
+      sweepDriver,
+      runner,
+      cacheFolder: context.globalStorageUri.fsPath,
+      extensionPath: context.extensionPath,
+    }),
   );
 
   return {
@@ -64,6 +110,9 @@ export function activate(context: vscode.ExtensionContext): OodLensTestApi {
     onDidRenderChart: dashboards.onDidRenderChart,
     onDidRenderHistograms: evaluations.onDidRenderHistograms,
     onDidRenderMetrics: metrics.onDidRender,
+    onDidRenderCompare: compares.onDidRender,
+    onDidRenderSweep: sweeps.onDidRender,
+    onDidPostProgress: dashboards.onDidPostProgress,
     onDidReceiveJobEvent: runner.onDidReceiveEvent,
     onDidFinishJob: runner.onDidFinishJob,
     jobs: () => runner.jobs(),

@@ -303,6 +303,11 @@ export class JobRunner implements vscode.Disposable {
 
   /** Queues a job; resolves with its outcome once it ran (or was cancelled before it started). */
   run(request: JobRequest): Promise<JobOutcome> {
+    return this.submit(request).outcome;
+  }
+
+  /** Queues a job and says its id at once, so a caller driving several jobs (a sweep) can cancel it. */
+  submit(request: JobRequest): { id: number; outcome: Promise<JobOutcome> } {
     const id = this.nextId++;
     this.titles.set(id, request.title);
     const waitingBefore = this.jobs().length;
@@ -313,12 +318,13 @@ export class JobRunner implements vscode.Disposable {
       start: () => this.start(id, request),
       cancelledBeforeStart: () => ({ id, kind: request.kind, title: request.title, status: 'cancelled', exitCode: null, evaluationFiles: [], checkpoints: [] }),
     };
-    return this.queue.enqueue(queued).then((outcome) => {
+    const outcome = this.queue.enqueue(queued).then((finished) => {
       this.titles.delete(id);
-      this.finishedEmitter.fire(outcome);
-      if (outcome.status === 'failed') this.showFailure(outcome);
-      return outcome;
+      this.finishedEmitter.fire(finished);
+      if (finished.status === 'failed') this.showFailure(finished);
+      return finished;
     });
+    return { id, outcome };
   }
 
   private start(id: number, request: JobRequest): RunningJob<JobOutcome> {

@@ -88,6 +88,9 @@ export class MetricsViewProvider implements vscode.WebviewViewProvider, vscode.D
         return;
       case 'chartRendered':
       case 'histogramsRendered':
+      case 'compareRendered':
+      case 'sweepRendered':
+      case 'cancelSweep':
       case 'openRunFolder':
         return;
       default: {

@@ -47,6 +47,11 @@ export abstract class OwnedWebviewPanel implements vscode.Disposable {
   /** Reads what the panel shows from disk and posts it whole. */
   protected abstract postState(): Promise<void>;
 
+  /** Whether the webview has said it is ready and the panel is open. */
+  protected get isReady(): boolean {
+    return this.webviewReady && !this.disposed;
+  }
+
   /** Sends the whole state, once the webview has said it is ready. */
   async sendState(): Promise<void> {
     if (!this.webviewReady || this.disposed) return;

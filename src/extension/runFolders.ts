@@ -121,7 +121,10 @@ export async function listEvaluations(runDir: string): Promise<EvaluationFile[]>
   return read.filter((entry): entry is EvaluationFile => entry !== undefined).sort((a, b) => a.result.createdAt.localeCompare(b.result.createdAt));
 }
 
-/** Paths of the run folders under `runsRoot`, by folder name, last first (run ids start with a time stamp). */
+/**
+ * Paths of the run folders under `runsRoot`, by folder name, last first (run ids start with a time
+ * stamp). Folders whose name starts with a dot are not runs (`.sweeps/` holds the tau sweeps).
+ */
 export async function listRunDirs(runsRoot: string): Promise<string[]> {
   let entries: import('node:fs').Dirent[];
   try {
@@ -130,7 +133,7 @@ export async function listRunDirs(runsRoot: string): Promise<string[]> {
     return [];
   }
   return entries
-    .filter((entry) => entry.isDirectory())
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
     .map((entry) => path.join(runsRoot, entry.name))
     .sort()
     .reverse();

@@ -9,8 +9,10 @@ import * as path from 'node:path';
 import { before, describe, it } from 'mocha';
 import * as vscode from 'vscode';
 import type { OodLensTestApi } from '../../../src/extension/api';
+import type { EvaluationResult } from '../../../src/core/evaluate/results';
 import type { JobOutcome } from '../../../src/extension/jobRunner';
 import type { RunsTreeNode } from '../../../src/extension/runsTree';
+import type { SweepRecord } from '../../../src/extension/sweepRecord';
 
 const EXTENSION_ID = 'ood-lens.ood-lens';
 const RUN_ID = '20261127-101500-e2e-lenet-logitnorm';
@@ -102,11 +104,37 @@ describe('OOD Lens extension', () => {
   });
 
   it('answers the commands that need no question plainly when there is nothing to do', async () => {
-    // Cancel Job with no job, and the two commands not built yet, say so instead of failing.
-    for (const command of ['oodLens.cancelJob', 'oodLens.compareRuns', 'oodLens.sweepTau']) {
-      await vscode.commands.executeCommand(command);
-    }
+    // Cancel Job with no job, and Compare Runs with no evaluated run, say so instead of failing.
+    await vscode.commands.executeCommand('oodLens.cancelJob');
+    assert.equal(await vscode.commands.executeCommand('oodLens.compareRuns'), undefined, 'no panel without two evaluated runs');
     assert.deepEqual(api.jobs(), []);
+    assert.ok(!openWebviewTabLabels().some((label) => label.includes('compare')), `tabs: ${openWebviewTabLabels().join(', ')}`);
+  });
+
+  it('contributes a "Get started" walkthrough whose media ship and whose buttons run registered commands', async () => {
+    const manifest = extension.packageJSON as {
+      contributes: { walkthroughs: Array<{ steps: Array<{ id: string; description: string; media: { svg?: string; markdown?: string; image?: string }; completionEvents: string[] }> }> };
+    };
+    const [walkthrough] = manifest.contributes.walkthroughs;
+    assert.deepEqual(walkthrough.steps.map((step) => step.id), ['train', 'dashboard', 'evaluate', 'metrics']);
+    const registered = new Set(await vscode.commands.getCommands(true));
+    for (const step of walkthrough.steps) {
+      const media = step.media.svg ?? step.media.markdown ?? step.media.image;
+      assert.ok(media, `step ${step.id} has media`);
+      await fs.access(path.join(extension.extensionPath, media));
+      const links = [...step.description.matchAll(/\(command:([\w.]+)(?:\?([^)]*))?\)/g)];
+      assert.equal(links.length, 1, `step ${step.id} has one button`);
+      assert.ok(registered.has(links[0][1]), `${links[0][1]} is registered`);
+      for (const event of step.completionEvents) {
+        const [kind, id] = event.split(':');
+        if (kind === 'onCommand') assert.ok(registered.has(id), `${event}: the command is registered`);
+        else assert.equal(event, 'onView:oodLens.metrics');
+      }
+    }
+    // The first button trains a small model: its arguments are the train command's preset.
+    const trainLink = /\(command:oodLens\.trainLogitNorm\?([^)]*)\)/.exec(walkthrough.steps[0].description);
+    assert.ok(trainLink);
+    assert.deepEqual(JSON.parse(decodeURIComponent(trainLink[1])), [{ dataset: 'mnist', architecture: 'mlp', epochs: 2, limit: 10000 }]);
   });
 
   it('opens the sample chart when no run exists, and Chart.js draws it', async () => {
@@ -279,14 +307,34 @@ describe('OOD Lens jobs (the engine as a child process)', () => {
     assert.equal(report.paintedCanvasCount, 4, 'every histogram canvas has drawn pixels');
   });
 
-  it('Cancel Job stops a training child; its run is marked cancelled on disk and in the tree', async function () {
+  it('Cancel Job stops a training child; its run is marked cancelled on disk and in the tree; meanwhile its dashboard got batch progress at most ~5 times a second', async function () {
     this.timeout(180_000);
-    const firstStep = nextEvent(api.onDidReceiveJobEvent, ({ event }) => event.type === 'progress', 120_000, 'the first training step');
+    // The dashboard opens when the job starts; every batch progress posted to it is recorded.
+    const posted: Array<{ runDir: string; at: number; step?: number; totalSteps?: number; loss?: number; ended: boolean }> = [];
+    const postSubscription = api.onDidPostProgress(({ runDir, progress }) => {
+      posted.push({ runDir, at: Date.now(), step: progress?.step, totalSteps: progress?.totalSteps, loss: progress?.loss, ended: progress === null });
+    });
+    const started = nextEvent(api.onDidReceiveJobEvent, ({ event }) => event.type === 'started', 120_000, 'the training job to start');
     const finished = vscode.commands.executeCommand<JobOutcome>('oodLens.trainCrossEntropy', { dataset: 'mnist', architecture: 'mlp', epochs: 200 });
-    await firstStep;
+    const startedEvent = (await started).event;
+    assert.equal(startedEvent.type, 'started');
+    const runDir = startedEvent.type === 'started' ? startedEvent.runDir : '';
+    // Three posts of batch progress to the run's dashboard (the engine reports every ~500 ms).
+    const deadline = Date.now() + 90_000;
+    while (posted.filter((post) => post.runDir === runDir && !post.ended).length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    const live = posted.filter((post) => post.runDir === runDir && !post.ended);
+    assert.ok(live.length >= 3, `the dashboard got ${live.length} batch progress messages`);
+    for (const post of live) {
+      assert.ok(post.totalSteps === 4 && post.step !== undefined && post.step >= 1 && post.step <= 4, `step ${post.step}/${post.totalSteps}: 500 images in batches of 128 are 4 steps`);
+      assert.ok(typeof post.loss === 'number' && Number.isFinite(post.loss));
+    }
+    const gaps = live.slice(1).map((post, index) => post.at - live[index].at);
+    assert.ok(gaps.every((gap) => gap >= 190), `posts at most every 200 ms: gaps ${gaps.join(', ')} ms`);
     assert.equal(api.jobs().length, 1);
     await vscode.commands.executeCommand('oodLens.cancelJob');
     const outcome = await finished;
+    postSubscription.dispose();
+    assert.equal(posted.filter((post) => post.runDir === runDir).at(-1)?.ended, true, 'the bar is taken away when the job ends');
     assert.ok(outcome?.runDir);
     assert.equal(outcome.status, 'cancelled', `exit code ${outcome.exitCode}: ${outcome.errorMessage}`);
     // 130: the engine stopped at the next batch on SIGTERM; SIGKILL: it did not within the grace
@@ -320,5 +368,103 @@ describe('OOD Lens jobs (the engine as a child process)', () => {
     } finally {
       subscription.dispose();
     }
+  });
+  let sweepRunDirs: string[] = [];
+
+  it('Sweep tau trains one LogitNorm run per tau and evaluates its last checkpoint; the sweep panel plots both points', async function () {
+    this.timeout(300_000);
+    const drawn = nextEvent(api.onDidRenderSweep, (report) => report.pointCount === 2 && report.paintedPixels > 0, 280_000, 'the sweep chart with two points');
+    const result = await vscode.commands.executeCommand<{ sweepFile: string; record: SweepRecord }>('oodLens.sweepTau', {
+      taus: [0.05, 0.02], dataset: 'mnist', architecture: 'mlp', epochs: 1, limit: 300, oodSets: ['gaussian'], scorers: ['msp'],
+    });
+    assert.ok(result, 'the command returns the sweep');
+    const { sweepFile, record } = result;
+    assert.equal(record.status, 'done');
+    assert.deepEqual(record.points.map((point) => [point.tau, point.status]), [[0.02, 'done'], [0.05, 'done']], 'taus in increasing order, each trained and evaluated');
+    const onDisk = JSON.parse(await fs.readFile(sweepFile, 'utf8')) as SweepRecord;
+    assert.deepEqual(onDisk.points, record.points, 'the record on disk is the last state');
+    assert.equal(path.dirname(sweepFile), path.join(workspaceFolderPath(), '.oodlens', 'runs', '.sweeps'));
+    for (const point of record.points) {
+      assert.ok(point.runDir && point.evaluationFile);
+      const runJson = JSON.parse(await fs.readFile(path.join(point.runDir, 'run.json'), 'utf8')) as { status: string; config: { loss: string; tau: number; limit: number; epochs: number } };
+      assert.equal(runJson.status, 'done');
+      assert.deepEqual([runJson.config.loss, runJson.config.tau, runJson.config.limit, runJson.config.epochs], ['logitnorm', point.tau, 300, 1]);
+      const evaluation = JSON.parse(await fs.readFile(point.evaluationFile, 'utf8')) as EvaluationResult;
+      assert.equal(evaluation.checkpoint.epoch, 1, 'the last checkpoint was evaluated');
+      assert.deepEqual(evaluation.results.map((row) => `${row.scorer} ${row.oodSet}`), ['msp gaussian']);
+    }
+    const report = await drawn;
+    assert.equal(report.sweepFile, sweepFile);
+    assert.ok(openWebviewTabLabels().some((label) => label.includes(path.basename(sweepFile, '.json'))), `tabs: ${openWebviewTabLabels().join(', ')}`);
+    sweepRunDirs = record.points.map((point) => point.runDir ?? '');
+  });
+
+  it('Compare Runs shows the two sweep runs side by side: one row per scorer x OOD set plus accuracy and ECE, the better value marked', async function () {
+    this.timeout(60_000);
+    assert.equal(sweepRunDirs.length, 2, 'the sweep test ran');
+    const evaluations = await Promise.all(sweepRunDirs.map(async (runDir) => {
+      const [name] = await fs.readdir(path.join(runDir, 'evaluations'));
+      return JSON.parse(await fs.readFile(path.join(runDir, 'evaluations', name), 'utf8')) as EvaluationResult;
+    }));
+    // Worked out here from the files: per metric, one mark for each run holding the better value, none on a tie.
+    const marks = (values: number[], lowerIsBetter: boolean) => {
+      const best = lowerIsBetter ? Math.min(...values) : Math.max(...values);
+      const holders = values.filter((value) => value === best).length;
+      return holders === values.length ? 0 : holders;
+    };
+    const [a, b] = evaluations.map((evaluation) => evaluation.results[0]);
+    const expectedMarks = marks([a.fpr95, b.fpr95], true) + marks([a.auroc, b.auroc], false) + marks([a.auprIn, b.auprIn], false) + marks([a.auprOut, b.auprOut], false)
+      + marks(evaluations.map((evaluation) => evaluation.idAccuracy), false) + marks(evaluations.map((evaluation) => evaluation.calibration.ece), true)
+      + marks(evaluations.map((evaluation) => evaluation.calibration.eceTemperatureScaled), true);
+    const drawn = nextEvent(api.onDidRenderCompare, (report) => report.runDirs.join() === sweepRunDirs.join(), 30_000, 'the compare table');
+    const compared = await vscode.commands.executeCommand<string[]>('oodLens.compareRuns', sweepRunDirs.map((runDir) => vscode.Uri.file(runDir)));
+    assert.deepEqual(compared, sweepRunDirs);
+    const report = await drawn;
+    assert.equal(report.rowCount, 1 + 3, 'msp vs gaussian, then ID accuracy, ECE, ECE after temperature scaling');
+    assert.equal(report.markedCount, expectedMarks);
+    assert.ok(openWebviewTabLabels().some((label) => label.startsWith('OOD Lens: compare')), `tabs: ${openWebviewTabLabels().join(', ')}`);
+  });
+
+  it('Export Report writes the paper\'s tables of a run to a file (Markdown and CSV)', async function () {
+    this.timeout(60_000);
+    assert.ok(trainedRunDir, 'the training test ran');
+    const markdownFile = path.join(workspaceFolderPath(), 'report.md');
+    const written = await vscode.commands.executeCommand<string>('oodLens.exportReport', vscode.Uri.file(trainedRunDir), { format: 'md', file: markdownFile });
+    assert.equal(written, markdownFile);
+    const markdown = await fs.readFile(markdownFile, 'utf8');
+    for (const header of [
+      '### Table 1: OOD detection per OOD set, scorer msp',
+      '| OOD set | configuration | FPR95 (%) | AUROC (%) | AUPR-In (%) | AUPR-Out (%) |',
+      '### Table 2: scorers, averaged over OOD sets',
+      '| configuration | accuracy (%) | ECE (%) | ECE with TS (%) | T |',
+    ]) assert.ok(markdown.includes(header), `the report has ${header}:\n${markdown}`);
+    assert.match(markdown, /\| gaussian \| mnist mlp logitnorm \(tau 0\.04\) \| \d+\.\d\d \|/);
+    const csvFile = path.join(workspaceFolderPath(), 'report.csv');
+    await vscode.commands.executeCommand('oodLens.exportReport', vscode.Uri.file(trainedRunDir), { format: 'csv', file: csvFile });
+    const csv = (await fs.readFile(csvFile, 'utf8')).split('\n');
+    assert.equal(csv[0], 'table,label,metric,mean,std,n');
+    assert.ok(csv.some((line) => line.startsWith('table1,gaussian / mnist mlp logitnorm (tau 0.04),FPR95,')), csv.slice(0, 5).join('\n'));
+  });
+
+  it('Sweep tau: cancelling its running job ends the sweep, and the taus after it never start', async function () {
+    this.timeout(180_000);
+    const runsRoot = path.join(workspaceFolderPath(), '.oodlens', 'runs');
+    const runsBefore = new Set(await fs.readdir(runsRoot));
+    const firstStep = nextEvent(api.onDidReceiveJobEvent, ({ kind, event }) => kind === 'train' && event.type === 'progress', 120_000, 'the first training step of the sweep');
+    const finished = vscode.commands.executeCommand<{ sweepFile: string; record: SweepRecord }>('oodLens.sweepTau', {
+      taus: [0.01, 0.03, 0.06], dataset: 'mnist', architecture: 'mlp', epochs: 200, limit: 300, oodSets: ['gaussian'], scorers: ['msp'],
+    });
+    await firstStep;
+    assert.equal(api.jobs().length, 1, 'one job at a time: the next tau is not queued yet');
+    await vscode.commands.executeCommand('oodLens.cancelJob');
+    const result = await finished;
+    assert.ok(result);
+    assert.equal(result.record.status, 'cancelled');
+    assert.deepEqual(result.record.points.map((point) => point.status), ['cancelled', 'cancelled', 'cancelled']);
+    assert.ok(result.record.points[0].runDir, 'the first tau started its run');
+    assert.equal(result.record.points[1].runDir, undefined);
+    const created = (await fs.readdir(runsRoot)).filter((name) => !runsBefore.has(name));
+    assert.deepEqual(created, [path.basename(result.record.points[0].runDir)], 'only the first tau made a run folder');
+    assert.deepEqual(api.jobs(), []);
   });
 });

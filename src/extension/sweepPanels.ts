@@ -1,0 +1,114 @@
+/**
+ * Sweep panels: the paper's Figure 5 for one tau sweep, the average FPR95 (MSP by default) of
+ * each tau's run against tau, with a table, filling in as each evaluation lands. The panel reads
+ * the sweep's record and the evaluations it names from disk (sweepRecord.ts) and posts the whole
+ * state; the webview draws it. It comes back after a reload through its serializer (the view
+ * state holds the sweep file).
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { SweepViewState } from '../protocol';
+import { SWEEP_VIEW_TYPE } from './commandIds';
+import { KeyedPanels } from './keyedPanels';
+import { OwnedWebviewPanel, type PanelMessage } from './ownedWebviewPanel';
+import type { SweepDriver } from './sweepDriver';
+import { readSweepRecord, sweepStateOf } from './sweepRecord';
+
+/** Reported by a sweep webview after Chart.js drew its chart. */
+export interface SweepRenderedReport {
+  sweepFile: string;
+  paintedPixels: number;
+  pointCount: number;
+}
+
+class SweepPanel extends OwnedWebviewPanel {
+  constructor(
+    webviewPanel: vscode.WebviewPanel,
+    readonly sweepFile: string,
+    title: string,
+    assetsRoot: vscode.Uri,
+    private readonly driver: SweepDriver,
+    private readonly onRendered: (report: SweepRenderedReport) => void,
+    onDisposed: () => void,
+  ) {
+    super(webviewPanel, title, assetsRoot, onDisposed);
+  }
+
+  protected onMessage(message: PanelMessage): void {
+    switch (message.type) {
+      case 'sweepRendered':
+        this.onRendered({ sweepFile: this.sweepFile, paintedPixels: message.paintedPixels, pointCount: message.pointCount });
+        return;
+      case 'cancelSweep':
+        this.driver.cancel(this.sweepFile);
+        return;
+      case 'chartRendered':
+      case 'histogramsRendered':
+      case 'metricsRendered':
+      case 'compareRendered':
+      case 'openRunFolder':
+        return;
+      default: {
+        const unexpected: never = message;
+        console.warn(`OOD Lens: sweep webview sent an unknown message ${JSON.stringify(unexpected)}`);
+      }
+    }
+  }
+
+  protected async postState(): Promise<void> {
+    const viewState: SweepViewState = { sweepFile: this.sweepFile };
+    try {
+      const record = await readSweepRecord(this.sweepFile);
+      this.post({ type: 'sweepState', state: await sweepStateOf(this.sweepFile, record, this.driver.isActive(this.sweepFile)), viewState });
+    } catch (error) {
+      this.post({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}
+
+/** Owns every open sweep panel; disposed with the extension. */
+export class SweepPanels extends KeyedPanels<SweepPanel> {
+  private readonly renderedEmitter = new vscode.EventEmitter<SweepRenderedReport>();
+  readonly onDidRender: vscode.Event<SweepRenderedReport> = this.renderedEmitter.event;
+
+  constructor(
+    extensionUri: vscode.Uri,
+    private readonly driver: SweepDriver,
+  ) {
+    super(extensionUri, SWEEP_VIEW_TYPE);
+  }
+
+  protected titleOf(sweepFile: string): string {
+    return `OOD Lens: ${path.basename(sweepFile, '.json')}`;
+  }
+
+  protected create(webviewPanel: vscode.WebviewPanel, sweepFile: string, onDisposed: () => void): SweepPanel {
+    return new SweepPanel(webviewPanel, sweepFile, this.titleOf(sweepFile), this.assetsRoot, this.driver, (report) => this.renderedEmitter.fire(report), onDisposed);
+  }
+
+  show(sweepFile: string, options: { preserveFocus?: boolean } = {}): vscode.WebviewPanel {
+    return this.showKey(sweepFile, options).webviewPanel;
+  }
+
+  /** Redraws the panel of one sweep (its record changed). */
+  refresh(sweepFile: string): void {
+    void this.panels.get(sweepFile)?.sendState();
+  }
+
+  revive(webviewPanel: vscode.WebviewPanel, viewState: SweepViewState | undefined): void {
+    this.reviveKey(webviewPanel, typeof viewState?.sweepFile === 'string' ? viewState.sweepFile : undefined);
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.renderedEmitter.dispose();
+  }
+}
+
+export class SweepPanelSerializer implements vscode.WebviewPanelSerializer<SweepViewState> {
+  constructor(private readonly panels: SweepPanels) {}
+
+  async deserializeWebviewPanel(webviewPanel: vscode.WebviewPanel, viewState: SweepViewState | undefined): Promise<void> {
+    this.panels.revive(webviewPanel, viewState);
+  }
+}
