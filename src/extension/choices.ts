@@ -10,7 +10,7 @@ export const LOSSES = ['logitnorm', 'ce', 'logitpenalty'] as const;
 export const OOD_SETS = ['fashion-mnist', 'mnist', 'gaussian', 'uniform', 'cifar10', 'cifar100'] as const;
 export const SCORERS = ['msp', 'odin', 'energy', 'gradnorm', 'maxlogit', 'react', 'knn', 'mahalanobis'] as const;
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export const SCHEDULES = ['step:80,140', 'cosine', 'constant'] as const;
+export const SCHEDULES = ['cosine+warmup:1', 'step:80,140', 'cosine', 'constant', 'step:80,140+warmup:1'] as const;
 export const EPOCH_CHOICES = [1, 2, 5, 10, 20, 50, 100, 200] as const;
 
 export const ARCHITECTURE_DETAILS: Record<string, string> = {

@@ -146,6 +146,7 @@ function baseTrainOptions(settings: OodLensSettings, context: CommandContext, fo
     epochs: choices.epochs,
     batchSize: settings.defaultBatchSize,
     lr: settings.defaultLearningRate,
+    schedule: settings.defaultSchedule,
     limit: settings.defaultLimit > 0 ? settings.defaultLimit : undefined,
     oodProbe: settings.defaultOodProbe,
     backend: settings.backend,
@@ -261,7 +262,13 @@ async function fullTrain(context: CommandContext): Promise<JobOutcome | undefine
   if (batchSize === undefined) return undefined;
   const lr = await askNumber(`${title}: learning rate`, settings.defaultLearningRate, 'positive', 'SGD with momentum 0.9; LeNet with LogitNorm needs 0.01.');
   if (lr === undefined) return undefined;
-  const schedule = await pickFromList(`${title}: learning-rate schedule`, SCHEDULES, 'step:80,140', { 'step:80,140': 'x0.1 at epochs 80 and 140 (the paper)', cosine: 'cosine to 0', constant: 'no decay' });
+  const schedule = await pickFromList(`${title}: learning-rate schedule`, [...new Set([settings.defaultSchedule, ...SCHEDULES])], settings.defaultSchedule, {
+    'cosine+warmup:1': 'linear warm-up over the first epoch, then cosine to 0 (keeps LogitNorm from blowing up the logit norm early)',
+    'step:80,140': 'x0.1 at epochs 80 and 140 (the paper)',
+    cosine: 'cosine to 0',
+    constant: 'no decay',
+    'step:80,140+warmup:1': "the paper's steps after a one-epoch warm-up",
+  });
   if (!schedule) return undefined;
   const seed = await askNumber(`${title}: seed`, 1, 'nonNegativeInteger');
   if (seed === undefined) return undefined;

@@ -19,6 +19,8 @@ export interface OodLensSettings {
   defaultEpochs: number;
   defaultBatchSize: number;
   defaultLearningRate: number;
+  /** A schedule the CLI's --schedule takes, e.g. cosine+warmup:1. */
+  defaultSchedule: string;
   /** 0 = every training image. */
   defaultLimit: number;
   defaultOodProbe: string;
@@ -40,6 +42,7 @@ export const DEFAULT_SETTINGS: OodLensSettings = {
   defaultEpochs: 5,
   defaultBatchSize: 128,
   defaultLearningRate: 0.01,
+  defaultSchedule: 'cosine+warmup:1',
   defaultLimit: 0,
   defaultOodProbe: 'gaussian',
   defaultOodSets: ['fashion-mnist', 'gaussian', 'uniform'],

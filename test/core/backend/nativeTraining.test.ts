@@ -121,7 +121,7 @@ test('batch norm on tfjs-node (x * a + c) equals the formula worked out in float
     const k = i % c;
     return ((v - mean[k]) / Math.sqrt(variance[k] + eps)) * scale[k] + offset[k];
   });
-  const shapes: number[][] = [[c], [1, 1, 1, c]];
+  const shapes: ([number] | [number, number, number, number])[] = [[c], [1, 1, 1, c]];
   for (const shape of shapes) {
     const y = tf.batchNorm(tf.tensor4d(x, [n, h, w, c]), tf.tensor(mean, shape), tf.tensor(variance, shape), tf.tensor(offset, shape), tf.tensor(scale, shape), eps);
     const got = y.dataSync();
