@@ -118,7 +118,7 @@ async function speed(argv: string[]): Promise<void> {
   // Every table line is printed and kept, and with --out written into that Markdown file's speed section.
   const lines: string[] = [];
   const print = (line: string) => {
-    print(line);
+    console.log(line);
     lines.push(line);
   };
   const backends = (values.backends ?? 'cpu,wasm,tensorflow').split(',') as BackendName[];
