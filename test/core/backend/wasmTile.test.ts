@@ -61,3 +61,8 @@ test('batch norm on wasm (x * a + c) equals the cpu backend, with and without sc
     ];
   });
 });
+
+test('batch norm on wasm leaves no tensor or wasm buffer behind', async () => {
+  await assertNoLeakOnWasm('batch norm', () => ({ x: tf.tensor4d(seededValues(2 * 3 * 3 * 4, 7), [2, 3, 3, 4]), mean: tf.tensor1d([0, 1, 2, 3]), variance: tf.tensor1d([1, 2, 3, 4]) }),
+    ({ x, mean, variance }) => tf.batchNorm(x, mean, variance, mean, variance, 1e-3));
+});
