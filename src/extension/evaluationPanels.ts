@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EvaluationViewState } from '../protocol';
 import { COMMAND_IDS, EVALUATION_VIEW_TYPE } from './commandIds';
-import { WEBVIEW_ASSETS_FOLDER } from './dashboardPanels';
+import { KeyedPanels } from './keyedPanels';
 import { readEvaluationFile } from './runFolders';
 import { OwnedWebviewPanel, type PanelMessage } from './ownedWebviewPanel';
 
@@ -31,9 +31,9 @@ class EvaluationPanel extends OwnedWebviewPanel {
     readonly evaluationFile: string,
     assetsRoot: vscode.Uri,
     private readonly onHistogramsRendered: (report: HistogramsRenderedReport) => void,
-    onDisposed: (panel: EvaluationPanel) => void,
+    onDisposed: () => void,
   ) {
-    super(webviewPanel, panelTitle(evaluationFile), assetsRoot, () => onDisposed(this));
+    super(webviewPanel, panelTitle(evaluationFile), assetsRoot, onDisposed);
   }
 
   get runDir(): string {
@@ -81,42 +81,30 @@ class EvaluationPanel extends OwnedWebviewPanel {
   }
 }
 
-/** Owns every open evaluation panel; disposed with the extension. */
-export class EvaluationPanels implements vscode.Disposable {
-  private readonly panels = new Map<string, EvaluationPanel>();
+/** Owns every open evaluation panel, one per evaluation file; disposed with the extension. */
+export class EvaluationPanels extends KeyedPanels<EvaluationPanel> {
   private readonly renderedEmitter = new vscode.EventEmitter<HistogramsRenderedReport>();
   readonly onDidRenderHistograms: vscode.Event<HistogramsRenderedReport> = this.renderedEmitter.event;
-  private readonly assetsRoot: vscode.Uri;
 
   constructor(extensionUri: vscode.Uri) {
-    this.assetsRoot = vscode.Uri.joinPath(extensionUri, ...WEBVIEW_ASSETS_FOLDER);
+    super(extensionUri, EVALUATION_VIEW_TYPE);
+  }
+
+  protected create(webviewPanel: vscode.WebviewPanel, evaluationFile: string, onDisposed: () => void): EvaluationPanel {
+    return new EvaluationPanel(webviewPanel, evaluationFile, this.assetsRoot, (report) => this.renderedEmitter.fire(report), onDisposed);
+  }
+
+  protected titleOf(evaluationFile: string): string {
+    return panelTitle(evaluationFile);
   }
 
   show(evaluationFile: string, options: { preserveFocus?: boolean } = {}): vscode.WebviewPanel {
-    const existing = this.panels.get(evaluationFile);
-    if (existing) {
-      existing.webviewPanel.reveal(undefined, options.preserveFocus);
-      return existing.webviewPanel;
-    }
-    const webviewPanel = vscode.window.createWebviewPanel(
-      EVALUATION_VIEW_TYPE,
-      panelTitle(evaluationFile),
-      { viewColumn: vscode.ViewColumn.Active, preserveFocus: options.preserveFocus ?? false },
-      { enableScripts: true, localResourceRoots: [this.assetsRoot] },
-    );
-    this.adopt(webviewPanel, evaluationFile);
-    return webviewPanel;
+    return this.showKey(evaluationFile, options).webviewPanel;
   }
 
   revive(webviewPanel: vscode.WebviewPanel, viewState: EvaluationViewState | undefined): void {
     const file = viewState?.evaluationFile;
-    if (typeof file !== 'string') {
-      webviewPanel.dispose();
-      return;
-    }
-    this.panels.get(file)?.dispose();
-    webviewPanel.title = panelTitle(file);
-    this.adopt(webviewPanel, file);
+    this.reviveKey(webviewPanel, typeof file === 'string' ? file : undefined);
   }
 
   /** Closes the panels of a run's evaluations (the run is being deleted). */
@@ -124,26 +112,8 @@ export class EvaluationPanels implements vscode.Disposable {
     for (const panel of [...this.panels.values()]) if (panel.runDir === runDir) panel.dispose();
   }
 
-  refreshAll(): void {
-    for (const panel of this.panels.values()) void panel.sendState();
-  }
-
-  private adopt(webviewPanel: vscode.WebviewPanel, evaluationFile: string): void {
-    const panel = new EvaluationPanel(
-      webviewPanel,
-      evaluationFile,
-      this.assetsRoot,
-      (report) => this.renderedEmitter.fire(report),
-      (closed) => {
-        if (this.panels.get(closed.evaluationFile) === closed) this.panels.delete(closed.evaluationFile);
-      },
-    );
-    this.panels.set(evaluationFile, panel);
-  }
-
-  dispose(): void {
-    for (const panel of [...this.panels.values()]) panel.dispose();
-    this.panels.clear();
+  override dispose(): void {
+    super.dispose();
     this.renderedEmitter.dispose();
   }
 }
