@@ -102,10 +102,11 @@ export async function replicate(argv: string[]): Promise<void> {
   log(`replicate on ${backend.name} (${backend.reason}); runs in ${runsDir}`);
 
   async function runOnce(config: TrainConfig, scorers: string[], oodSets: string[]): Promise<{ run: Run<TrainConfig>; evaluation: EvaluationResult }> {
-    let run = store.list().map((r) => r as unknown as Run<TrainConfig>).find((r) => sameConfig(r.record.config, config) && r.record.status === 'done');
+    // One listing: a finished run with this config is reused, an unfinished one resumed.
+    const matching = store.list().map((r) => r as unknown as Run<TrainConfig>).filter((r) => sameConfig(r.record.config, config));
+    let run = matching.find((r) => r.record.status === 'done');
     if (!run) {
-      const existing = store.list().map((r) => r as unknown as Run<TrainConfig>).find((r) => sameConfig(r.record.config, config));
-      run = existing ?? store.create(describeConfig(config), config);
+      run = matching[0] ?? store.create(describeConfig(config), config);
       log(`train ${run.id}`);
       const t0 = Date.now();
       await train(run, { cacheDir, backend: { name: backend.name, reason: backend.reason }, hooks: { onEvent: (e) => e.type === 'epoch' && log(`  epoch ${e.stats.epoch}: test acc ${(100 * e.stats.testAccuracy).toFixed(2)}%, |f| ID ${e.stats.logitNormTest.toFixed(2)}, OOD ${e.stats.logitNormOod.toFixed(2)}`) } });

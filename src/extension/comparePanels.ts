@@ -106,11 +106,3 @@ export class ComparePanels extends KeyedPanels<ComparePanel> {
     this.renderedEmitter.dispose();
   }
 }
-
-export class ComparePanelSerializer implements vscode.WebviewPanelSerializer<CompareViewState> {
-  constructor(private readonly panels: ComparePanels) {}
-
-  async deserializeWebviewPanel(webviewPanel: vscode.WebviewPanel, viewState: CompareViewState | undefined): Promise<void> {
-    this.panels.revive(webviewPanel, viewState);
-  }
-}

@@ -190,12 +190,3 @@ export class DashboardPanels implements vscode.Disposable {
     this.progressPostedEmitter.dispose();
   }
 }
-
-/** Brings dashboards back after a window reload, reading their run from disk again. */
-export class DashboardPanelSerializer implements vscode.WebviewPanelSerializer<DashboardViewState> {
-  constructor(private readonly dashboards: DashboardPanels) {}
-
-  async deserializeWebviewPanel(webviewPanel: vscode.WebviewPanel, viewState: DashboardViewState | undefined): Promise<void> {
-    this.dashboards.revive(webviewPanel, viewState);
-  }
-}

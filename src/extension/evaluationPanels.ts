@@ -117,11 +117,3 @@ export class EvaluationPanels extends KeyedPanels<EvaluationPanel> {
     this.renderedEmitter.dispose();
   }
 }
-
-export class EvaluationPanelSerializer implements vscode.WebviewPanelSerializer<EvaluationViewState> {
-  constructor(private readonly panels: EvaluationPanels) {}
-
-  async deserializeWebviewPanel(webviewPanel: vscode.WebviewPanel, viewState: EvaluationViewState | undefined): Promise<void> {
-    this.panels.revive(webviewPanel, viewState);
-  }
-}

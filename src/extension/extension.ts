@@ -8,15 +8,16 @@ import * as vscode from 'vscode';
 import type { OodLensTestApi } from './api';
 import { COMPARE_VIEW_TYPE, DASHBOARD_VIEW_TYPE, EVALUATION_VIEW_TYPE, RUNS_VIEW_ID, SWEEP_VIEW_TYPE } from './commandIds';
 import { registerCommands } from './commands';
-import { ComparePanelSerializer, ComparePanels } from './comparePanels';
-import { DashboardPanelSerializer, DashboardPanels } from './dashboardPanels';
-import { EvaluationPanelSerializer, EvaluationPanels } from './evaluationPanels';
+import { ComparePanels } from './comparePanels';
+import { DashboardPanels } from './dashboardPanels';
+import { EvaluationPanels } from './evaluationPanels';
 import { JobRunner } from './jobRunner';
 import { METRICS_VIEW_ID, MetricsViewProvider } from './metricsView';
 import { RunStoreWatcher } from './runStoreWatcher';
 import { RunsTreeProvider } from './runsTree';
 import { SweepDriver } from './sweepDriver';
-import { SweepPanelSerializer, SweepPanels } from './sweepPanels';
+import { SweepPanels } from './sweepPanels';
+import { PanelSerializer } from './ownedWebviewPanel';
 
 export function activate(context: vscode.ExtensionContext): OodLensTestApi {
   const runsTree = new RunsTreeProvider();
@@ -48,10 +49,10 @@ export function activate(context: vscode.ExtensionContext): OodLensTestApi {
     runsView,
     vscode.window.registerWebviewViewProvider(METRICS_VIEW_ID, metrics),
     runsView.onDidChangeSelection((change) => metrics.select(change.selection[0])),
-    vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, new DashboardPanelSerializer(dashboards)),
-    vscode.window.registerWebviewPanelSerializer(EVALUATION_VIEW_TYPE, new EvaluationPanelSerializer(evaluations)),
-    vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, new ComparePanelSerializer(compares)),
-    vscode.window.registerWebviewPanelSerializer(SWEEP_VIEW_TYPE, new SweepPanelSerializer(sweeps)),
+    vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, new PanelSerializer(dashboards)),
+    vscode.window.registerWebviewPanelSerializer(EVALUATION_VIEW_TYPE, new PanelSerializer(evaluations)),
+    vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, new PanelSerializer(compares)),
+    vscode.window.registerWebviewPanelSerializer(SWEEP_VIEW_TYPE, new PanelSerializer(sweeps)),
     runStoreWatcher.onDidChange(() => {
       dashboards.refreshAll();
       evaluations.refreshAll();

@@ -70,3 +70,12 @@ export abstract class OwnedWebviewPanel implements vscode.Disposable {
     this.webviewPanel.dispose();
   }
 }
+
+/** Brings back the panels of one view type after a window reload: hands each to its owner's `revive`. */
+export class PanelSerializer<ViewState> implements vscode.WebviewPanelSerializer<ViewState> {
+  constructor(private readonly owner: { revive(webviewPanel: vscode.WebviewPanel, viewState: ViewState | undefined): void }) {}
+
+  async deserializeWebviewPanel(webviewPanel: vscode.WebviewPanel, viewState: ViewState | undefined): Promise<void> {
+    this.owner.revive(webviewPanel, viewState);
+  }
+}

@@ -4,9 +4,9 @@
  * being written right now: a missing or half-written file is reported, never thrown.
  */
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EvaluationResult } from '../core/evaluate/results';
+import { observedRunStatus } from '../core/runs/runStore';
 import type { EpochStats } from '../protocol';
 
 /** Where runs live inside a workspace folder. */
@@ -76,23 +76,9 @@ export async function readRunSummary(runDir: string): Promise<RunFolderSummary> 
   };
 }
 
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * The status as a reader should see it: a run that says `running` but whose process on this host
- * is gone (killed hard, machine crashed) is `interrupted`, as the engine's own RunStore reports.
- */
+/** The status as a reader should see it (`interrupted` for a running run whose process is gone), as the engine's RunStore reports it. */
 function observedStatus(record: Record<string, unknown>): string {
-  const status = typeof record.status === 'string' ? record.status : 'unknown';
-  if (status === 'running' && typeof record.pid === 'number' && record.host === os.hostname() && !processIsAlive(record.pid)) return 'interrupted';
-  return status;
+  return observedRunStatus(typeof record.status === 'string' ? record.status : 'unknown', record.pid, record.host);
 }
 
 function isEvaluationResult(value: unknown): value is EvaluationResult {

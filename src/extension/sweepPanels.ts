@@ -104,11 +104,3 @@ export class SweepPanels extends KeyedPanels<SweepPanel> {
     this.renderedEmitter.dispose();
   }
 }
-
-export class SweepPanelSerializer implements vscode.WebviewPanelSerializer<SweepViewState> {
-  constructor(private readonly panels: SweepPanels) {}
-
-  async deserializeWebviewPanel(webviewPanel: vscode.WebviewPanel, viewState: SweepViewState | undefined): Promise<void> {
-    this.panels.revive(webviewPanel, viewState);
-  }
-}

@@ -46,6 +46,15 @@ export function defaultRunsRoot(workspace: string = process.cwd()): string {
   return path.join(workspace, '.oodlens', 'runs');
 }
 
+/**
+ * The status a reader should see: a run that says `running` but whose process on this host is
+ * gone (killed hard, machine crashed) is `interrupted`. Shared by the engine and the extension.
+ */
+export function observedRunStatus<S extends string>(status: S, pid: unknown, host: unknown): S | 'interrupted' {
+  if (status === 'running' && typeof pid === 'number' && host === os.hostname() && !isAlive(pid)) return 'interrupted';
+  return status;
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -64,8 +73,7 @@ export class Run<Config = Record<string, unknown>> {
 
   get observedStatus(): ObservedStatus {
     const r = this.record;
-    if (r.status === 'running' && r.pid !== undefined && r.host === os.hostname() && !isAlive(r.pid)) return 'interrupted';
-    return r.status;
+    return observedRunStatus(r.status, r.pid, r.host);
   }
 
   update(patch: Partial<RunRecord<Config>>): void {
