@@ -176,10 +176,10 @@ export async function runUiTests({ context, baseUrl, workspace, artifactsDir, re
     }, 'the context menu\'s Evaluate OOD to ask for the OOD sets', 120_000, 500);
     await acceptQuickPick(page, '(1/2): OOD sets', '(2/2): scorers');
     await acceptQuickPick(page, '(2/2): scorers');
-    // The checkpoint had no children before; the tree keeps it collapsed: open it.
+    // The checkpoint had no children before; the tree opens it by itself to show its first evaluation.
     const evaluatedCheckpoint = page.locator('.part.sidebar .monaco-list-row', { hasText: /epoch 1\s*test acc.*1 evaluation/ }).first();
     await evaluatedCheckpoint.waitFor({ state: 'visible', timeout: 150_000 });
-    if ((await evaluatedCheckpoint.getAttribute('aria-expanded')) !== 'true') await evaluatedCheckpoint.locator('.monaco-tl-twistie').click();
+    await waitUntil(async () => (await evaluatedCheckpoint.getAttribute('aria-expanded')) === 'true', 'the checkpoint row to open by itself on its first evaluation', 10_000);
     const resultRow = page.locator('.part.sidebar .monaco-list-row', { hasText: /msp vs gaussian.*FPR95 \d+\.\d\d% · AUROC \d+\.\d\d%/ }).first();
     await resultRow.waitFor({ state: 'visible', timeout: 30_000 });
     const rows = await page.locator('.part.sidebar .monaco-list-row', { hasText: /FPR95 \d+\.\d\d% · AUROC/ }).allInnerTexts();
