@@ -20,9 +20,10 @@ import { markRunCancelledAfterKill } from './runFolders';
 export const OUTPUT_CHANNEL_NAME = 'OOD Lens';
 /**
  * After Cancel, how long the child may take to reach the end of its batch before SIGKILL. The
- * engine's training loop awaits only promises that settle without a turn of Node's event loop,
- * so its SIGTERM handler may not run until the job ends; a killed training run is then marked
- * cancelled by the runner (markRunCancelledAfterKill).
+ * engine's training loop yields to the event loop after every batch, so its SIGTERM handler
+ * stops it at the next batch (exit 130); a batch that takes longer than this (a big network on
+ * a slow backend) gets SIGKILL, and the runner then marks the run cancelled
+ * (markRunCancelledAfterKill).
  */
 const CANCEL_GRACE_MILLISECONDS = 8_000;
 
