@@ -174,8 +174,10 @@ export async function runPaletteCommand(page, title, { isDone, enterAttempts = 2
       return;
     } catch (error) {
       const paletteStillHasIt = await quickInputReady(page, typed).catch(() => false);
-      if (entered >= enterAttempts || Date.now() >= deadline) throw error;
-      lastProblem = `the command showed no effect (${error.message.split('\n')[0]})${paletteStillHasIt ? '; the palette still held it: Enter was lost' : ''}`;
+      const shown = await page.locator('.quick-input-widget .quick-input-title').first().innerText({ timeout: 1000 }).catch(() => '');
+      const evidence = `focus on ${await focusHolder(page).catch(() => '?')}${shown ? `, the quick input shows "${shown}"` : ', no quick input open'}`;
+      if (entered >= enterAttempts || Date.now() >= deadline) throw new Error(`${error.message} (${evidence})`);
+      lastProblem = `the command showed no effect (${error.message.split('\n')[0]}; ${evidence})${paletteStillHasIt ? '; the palette still held it: Enter was lost' : ''}`;
       log(`palette "${title}": ${lastProblem}; running it again`);
     }
   }

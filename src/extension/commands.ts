@@ -77,7 +77,9 @@ async function pickRun(runsTree: RunsTreeProvider, title: string, filter: (run: 
   if (runs.length === 1) return runs[0];
   const picked = await vscode.window.showQuickPick(
     runs.map((run) => ({ label: run.summary.id, description: run.summary.status, detail: run.summary.runDir, run })),
-    { title },
+    // Like every other question of ours: a panel that takes the focus as it loads (a webview
+    // opened a moment before) must not close the question and end the command unanswered.
+    { title, ignoreFocusOut: true },
   );
   return picked?.run;
 }
