@@ -215,19 +215,44 @@ export type ExtensionToWebview =
   | { type: 'sweepState'; state: SweepState; viewState: SweepViewState }
   | { type: 'error'; message: string };
 
-export type WebviewToExtension =
-  | { type: 'ready' }
+/**
+ * What each webview sends back, one union per panel kind, so a panel handles its own messages
+ * only. `ready` is the handshake every webview sends once (answered by the panel base class).
+ * The `*Rendered` reports are render probes: a webview computes and sends them only when the
+ * extension runs under its tests (ExtensionMode.Test, see webviewHtml.ts), never for a user.
+ */
+export type ReadyMessage = { type: 'ready' };
+
+export type DashboardToExtension =
+  | ReadyMessage
+  /** Probe: the logit-norm chart drew (painted pixels, epochs on the chart). */
   | { type: 'chartRendered'; paintedPixels: number; epochCount: number }
-  /** The evaluation panel drew its histograms: how many canvases, and how many of them have pixels. */
-  | { type: 'histogramsRendered'; canvasCount: number; paintedCanvasCount: number }
-  /** The Metrics view drew its table (rows) and the selected row's histogram (painted pixels). */
-  | { type: 'metricsRendered'; rowCount: number; paintedPixels: number }
-  /** The compare panel drew its table: rows (scorer x OOD set and summary), and how many values are marked better. */
-  | { type: 'compareRendered'; rowCount: number; markedCount: number }
-  /** The sweep panel drew its chart: painted pixels and how many taus have a point. */
-  | { type: 'sweepRendered'; paintedPixels: number; pointCount: number }
-  | { type: 'cancelSweep' }
   | { type: 'openRunFolder' };
+
+export type EvaluationToExtension =
+  | ReadyMessage
+  /** Probe: the evaluation panel drew its histograms: how many canvases, and how many of them have pixels. */
+  | { type: 'histogramsRendered'; canvasCount: number; paintedCanvasCount: number }
+  | { type: 'openRunFolder' };
+
+export type MetricsToExtension =
+  | ReadyMessage
+  /** Probe: the Metrics view drew its table (rows) and the selected row's histogram (painted pixels). */
+  | { type: 'metricsRendered'; rowCount: number; paintedPixels: number };
+
+export type CompareToExtension =
+  | ReadyMessage
+  /** Probe: the compare panel drew its table: rows (scorer x OOD set and summary), and how many values are marked better. */
+  | { type: 'compareRendered'; rowCount: number; markedCount: number };
+
+export type SweepToExtension =
+  | ReadyMessage
+  /** Probe: the sweep panel drew its chart: painted pixels and how many taus have a point. */
+  | { type: 'sweepRendered'; paintedPixels: number; pointCount: number }
+  | { type: 'cancelSweep' };
+
+/** Anything a webview may send (the webview bundle is one script for every panel kind). */
+export type WebviewToExtension = DashboardToExtension | EvaluationToExtension | MetricsToExtension | CompareToExtension | SweepToExtension;
 
 export type ExtensionToWebviewType = ExtensionToWebview['type'];
 export type WebviewToExtensionType = WebviewToExtension['type'];

@@ -7,11 +7,11 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CompareViewState } from '../protocol';
+import type { CompareToExtension, CompareViewState } from '../protocol';
 import { COMPARE_VIEW_TYPE } from './commandIds';
 import { compareStateOf } from './compareState';
 import { KeyedPanels } from './keyedPanels';
-import { OwnedWebviewPanel, type PanelMessage } from './ownedWebviewPanel';
+import { OwnedWebviewPanel } from './ownedWebviewPanel';
 import { listEvaluations } from './runFolders';
 
 /** Reported by a compare webview after it drew its table. */
@@ -27,7 +27,7 @@ function runDirsOfKey(key: string): string[] {
   return key.split(KEY_SEPARATOR);
 }
 
-class ComparePanel extends OwnedWebviewPanel {
+class ComparePanel extends OwnedWebviewPanel<CompareToExtension> {
   constructor(
     webviewPanel: vscode.WebviewPanel,
     readonly runDirs: string[],
@@ -39,23 +39,9 @@ class ComparePanel extends OwnedWebviewPanel {
     super(webviewPanel, title, assetsRoot, onDisposed);
   }
 
-  protected onMessage(message: PanelMessage): void {
-    switch (message.type) {
-      case 'compareRendered':
-        this.onRendered({ runDirs: this.runDirs, rowCount: message.rowCount, markedCount: message.markedCount });
-        return;
-      case 'chartRendered':
-      case 'histogramsRendered':
-      case 'metricsRendered':
-      case 'sweepRendered':
-      case 'cancelSweep':
-      case 'openRunFolder':
-        return;
-      default: {
-        const unexpected: never = message;
-        console.warn(`OOD Lens: compare webview sent an unknown message ${JSON.stringify(unexpected)}`);
-      }
-    }
+  protected onMessage(message: Exclude<CompareToExtension, { type: 'ready' }>): void {
+    if (message.type === 'compareRendered') this.onRendered({ runDirs: this.runDirs, rowCount: message.rowCount, markedCount: message.markedCount });
+    else console.warn(`OOD Lens: compare webview sent an unknown message ${JSON.stringify(message)}`);
   }
 
   protected async postState(): Promise<void> {

@@ -6,14 +6,12 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { BatchProgress, DashboardViewState } from '../protocol';
+import type { BatchProgress, DashboardToExtension, DashboardViewState } from '../protocol';
 import { COMMAND_IDS, DASHBOARD_VIEW_TYPE } from './commandIds';
 import { dashboardStateOfRun, sampleDashboardState } from './dashboardState';
 import { LatestValueThrottle } from './latestValueThrottle';
-import { OwnedWebviewPanel, type PanelMessage } from './ownedWebviewPanel';
-
-/** The built webview assets; the only folder a dashboard webview may load from. */
-export const WEBVIEW_ASSETS_FOLDER = ['dist', 'webview'] as const;
+import { KeyedPanels } from './keyedPanels';
+import { OwnedWebviewPanel } from './ownedWebviewPanel';
 
 /** Reported by a webview after Chart.js drew: how many canvas pixels are not transparent. */
 export interface ChartRenderedReport {
@@ -38,11 +36,15 @@ function panelKey(runDir: string | undefined): string {
   return runDir ?? SAMPLE_KEY;
 }
 
+function runDirOfKey(key: string): string | undefined {
+  return key === SAMPLE_KEY ? undefined : key;
+}
+
 function panelTitle(runDir: string | undefined): string {
   return runDir ? `OOD Lens: ${path.basename(runDir)}` : 'OOD Lens: sample chart';
 }
 
-class DashboardPanel extends OwnedWebviewPanel {
+class DashboardPanel extends OwnedWebviewPanel<DashboardToExtension> {
   /** The running job's latest batch, while a job of this window trains the run. */
   private progress: BatchProgress | null = null;
   private readonly progressThrottle: LatestValueThrottle<BatchProgress | null>;
@@ -53,11 +55,11 @@ class DashboardPanel extends OwnedWebviewPanel {
     assetsRoot: vscode.Uri,
     private readonly onChartRendered: (report: ChartRenderedReport) => void,
     onProgressPosted: (report: ProgressPostedReport) => void,
-    onDisposed: (panel: DashboardPanel) => void,
+    onDisposed: () => void,
   ) {
     super(webviewPanel, panelTitle(runDir), assetsRoot, () => {
       this.progressThrottle.dispose();
-      onDisposed(this);
+      onDisposed();
     });
     this.progressThrottle = new LatestValueThrottle(PROGRESS_INTERVAL_MILLISECONDS, (progress) => {
       this.post({ type: 'batchProgress', progress });
@@ -73,17 +75,10 @@ class DashboardPanel extends OwnedWebviewPanel {
     if (progress === null) this.progressThrottle.flush();
   }
 
-  protected onMessage(message: PanelMessage): void {
+  protected onMessage(message: Exclude<DashboardToExtension, { type: 'ready' }>): void {
     switch (message.type) {
       case 'chartRendered':
         this.onChartRendered({ runDir: this.runDir, paintedPixels: message.paintedPixels, epochCount: message.epochCount });
-        return;
-      case 'histogramsRendered':
-      case 'metricsRendered':
-      case 'compareRendered':
-      case 'sweepRendered':
-      case 'cancelSweep':
-        // messages of the other panels
         return;
       case 'openRunFolder':
         if (this.runDir) void vscode.commands.executeCommand(COMMAND_IDS.revealInExplorer, vscode.Uri.file(this.runDir));
@@ -108,9 +103,8 @@ class DashboardPanel extends OwnedWebviewPanel {
   }
 }
 
-/** Owns every open dashboard panel; disposed with the extension. */
-export class DashboardPanels implements vscode.Disposable {
-  private readonly panels = new Map<string, DashboardPanel>();
+/** Owns every open dashboard panel, one per run folder (and one for the sample chart); disposed with the extension. */
+export class DashboardPanels extends KeyedPanels<DashboardPanel> {
   private readonly chartRenderedEmitter = new vscode.EventEmitter<ChartRenderedReport>();
   readonly onDidRenderChart: vscode.Event<ChartRenderedReport> = this.chartRenderedEmitter.event;
   private readonly progressPostedEmitter = new vscode.EventEmitter<ProgressPostedReport>();
@@ -118,46 +112,24 @@ export class DashboardPanels implements vscode.Disposable {
   readonly onDidPostProgress: vscode.Event<ProgressPostedReport> = this.progressPostedEmitter.event;
   /** The latest batch of each run a job of this window trains now, for a dashboard opened mid-epoch. */
   private readonly latestProgress = new Map<string, BatchProgress>();
-  private readonly assetsRoot: vscode.Uri;
 
   constructor(extensionUri: vscode.Uri) {
-    this.assetsRoot = vscode.Uri.joinPath(extensionUri, ...WEBVIEW_ASSETS_FOLDER);
+    super(extensionUri, DASHBOARD_VIEW_TYPE);
   }
 
   /** Shows the dashboard of `runDir` (the sample chart when undefined), opening it if needed. */
   show(runDir: string | undefined, options: { preserveFocus?: boolean } = {}): vscode.WebviewPanel {
-    const existing = this.panels.get(panelKey(runDir));
-    if (existing) {
-      existing.webviewPanel.reveal(undefined, options.preserveFocus);
-      return existing.webviewPanel;
-    }
-    const webviewPanel = vscode.window.createWebviewPanel(
-      DASHBOARD_VIEW_TYPE,
-      panelTitle(runDir),
-      { viewColumn: vscode.ViewColumn.Active, preserveFocus: options.preserveFocus ?? false },
-      { enableScripts: true, localResourceRoots: [this.assetsRoot] },
-    );
-    this.adopt(webviewPanel, runDir);
-    return webviewPanel;
+    return this.showKey(panelKey(runDir), options).webviewPanel;
   }
 
-  /** Takes over a panel VS Code restored after a reload (see the serializer below). */
+  /** Takes over a panel VS Code restored after a reload (see the serializer registered at activation). */
   revive(webviewPanel: vscode.WebviewPanel, viewState: DashboardViewState | undefined): void {
-    const runDir = typeof viewState?.runDir === 'string' ? viewState.runDir : undefined;
-    const existing = this.panels.get(panelKey(runDir));
-    if (existing) existing.dispose();
-    webviewPanel.title = panelTitle(runDir);
-    this.adopt(webviewPanel, runDir);
+    this.reviveKey(webviewPanel, panelKey(typeof viewState?.runDir === 'string' ? viewState.runDir : undefined));
   }
 
   /** Closes the dashboard of a run (its folder is being deleted). */
   close(runDir: string): void {
     this.panels.get(panelKey(runDir))?.dispose();
-  }
-
-  /** Re-sends every open panel's state, read from disk again. */
-  refreshAll(): void {
-    for (const panel of this.panels.values()) void panel.sendState();
   }
 
   /** The running job's latest batch of `runDir` (null: the job ended), to the run's open dashboard. */
@@ -167,25 +139,27 @@ export class DashboardPanels implements vscode.Disposable {
     this.panels.get(panelKey(runDir))?.setProgress(progress);
   }
 
-  private adopt(webviewPanel: vscode.WebviewPanel, runDir: string | undefined): void {
+  protected titleOf(key: string): string {
+    return panelTitle(runDirOfKey(key));
+  }
+
+  protected create(webviewPanel: vscode.WebviewPanel, key: string, onDisposed: () => void): DashboardPanel {
+    const runDir = runDirOfKey(key);
     const panel = new DashboardPanel(
       webviewPanel,
       runDir,
       this.assetsRoot,
       (report) => this.chartRenderedEmitter.fire(report),
       (report) => this.progressPostedEmitter.fire(report),
-      (closed) => {
-        if (this.panels.get(panelKey(closed.runDir)) === closed) this.panels.delete(panelKey(closed.runDir));
-      },
+      onDisposed,
     );
-    this.panels.set(panelKey(runDir), panel);
     const progress = runDir ? this.latestProgress.get(runDir) : undefined;
     if (progress) panel.setProgress(progress);
+    return panel;
   }
 
-  dispose(): void {
-    for (const panel of [...this.panels.values()]) panel.dispose();
-    this.panels.clear();
+  override dispose(): void {
+    super.dispose();
     this.chartRenderedEmitter.dispose();
     this.progressPostedEmitter.dispose();
   }

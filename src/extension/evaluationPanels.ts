@@ -7,11 +7,11 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { EvaluationViewState } from '../protocol';
+import type { EvaluationToExtension, EvaluationViewState } from '../protocol';
 import { COMMAND_IDS, EVALUATION_VIEW_TYPE } from './commandIds';
 import { KeyedPanels } from './keyedPanels';
 import { readEvaluationFile } from './runFolders';
-import { OwnedWebviewPanel, type PanelMessage } from './ownedWebviewPanel';
+import { OwnedWebviewPanel } from './ownedWebviewPanel';
 
 /** Reported by an evaluation webview after its histograms were drawn. */
 export interface HistogramsRenderedReport {
@@ -25,7 +25,7 @@ function panelTitle(evaluationFile: string): string {
   return `OOD Lens: ${path.basename(evaluationFile, '.json')} · ${path.basename(runDir)}`;
 }
 
-class EvaluationPanel extends OwnedWebviewPanel {
+class EvaluationPanel extends OwnedWebviewPanel<EvaluationToExtension> {
   constructor(
     webviewPanel: vscode.WebviewPanel,
     readonly evaluationFile: string,
@@ -40,16 +40,10 @@ class EvaluationPanel extends OwnedWebviewPanel {
     return path.dirname(path.dirname(this.evaluationFile));
   }
 
-  protected onMessage(message: PanelMessage): void {
+  protected onMessage(message: Exclude<EvaluationToExtension, { type: 'ready' }>): void {
     switch (message.type) {
       case 'histogramsRendered':
         this.onHistogramsRendered({ evaluationFile: this.evaluationFile, canvasCount: message.canvasCount, paintedCanvasCount: message.paintedCanvasCount });
-        return;
-      case 'chartRendered':
-      case 'metricsRendered':
-      case 'compareRendered':
-      case 'sweepRendered':
-      case 'cancelSweep':
         return;
       case 'openRunFolder':
         void vscode.commands.executeCommand(COMMAND_IDS.revealInExplorer, vscode.Uri.file(this.runDir));

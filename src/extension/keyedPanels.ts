@@ -4,7 +4,7 @@
  * redraw all from disk, dispose all. Each panel is an OwnedWebviewPanel made by `create`.
  */
 import * as vscode from 'vscode';
-import { WEBVIEW_ASSETS_FOLDER } from './dashboardPanels';
+import { WEBVIEW_ASSETS_FOLDER } from './webviewHtml';
 import type { OwnedWebviewPanel } from './ownedWebviewPanel';
 
 export abstract class KeyedPanels<Panel extends OwnedWebviewPanel> implements vscode.Disposable {

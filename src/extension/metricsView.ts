@@ -6,11 +6,10 @@
  * evaluation with that row's histogram.
  */
 import * as vscode from 'vscode';
-import type { ExtensionToWebview, MetricsViewState, WebviewToExtension } from '../protocol';
-import { WEBVIEW_ASSETS_FOLDER } from './dashboardPanels';
+import type { ExtensionToWebview, MetricsToExtension, MetricsViewState } from '../protocol';
 import { readEvaluationFile } from './runFolders';
 import type { RunsTreeNode } from './runsTree';
-import { webviewHtml } from './webviewHtml';
+import { WEBVIEW_ASSETS_FOLDER, webviewHtml } from './webviewHtml';
 
 export const METRICS_VIEW_ID = 'oodLens.metrics';
 
@@ -69,7 +68,7 @@ export class MetricsViewProvider implements vscode.WebviewViewProvider, vscode.D
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.assetsRoot, 'main.css')),
     });
     this.viewSubscriptions = [
-      webview.onDidReceiveMessage((message: WebviewToExtension) => this.receive(message)),
+      webview.onDidReceiveMessage((message: MetricsToExtension) => this.receive(message)),
       view.onDidDispose(() => {
         this.view = undefined;
         this.ready = false;
@@ -77,7 +76,7 @@ export class MetricsViewProvider implements vscode.WebviewViewProvider, vscode.D
     ];
   }
 
-  private receive(message: WebviewToExtension): void {
+  private receive(message: MetricsToExtension): void {
     switch (message.type) {
       case 'ready':
         this.ready = true;
@@ -85,13 +84,6 @@ export class MetricsViewProvider implements vscode.WebviewViewProvider, vscode.D
         return;
       case 'metricsRendered':
         this.renderedEmitter.fire({ evaluationFile: this.selection?.file, rowCount: message.rowCount, paintedPixels: message.paintedPixels });
-        return;
-      case 'chartRendered':
-      case 'histogramsRendered':
-      case 'compareRendered':
-      case 'sweepRendered':
-      case 'cancelSweep':
-      case 'openRunFolder':
         return;
       default: {
         const unexpected: never = message;

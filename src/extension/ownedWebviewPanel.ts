@@ -4,13 +4,14 @@
  * while alive, and one dispose that frees its subscriptions and tells its owner.
  */
 import * as vscode from 'vscode';
-import type { ExtensionToWebview, WebviewToExtension } from '../protocol';
+import type { ExtensionToWebview, ReadyMessage } from '../protocol';
 import { webviewHtml } from './webviewHtml';
 
-/** Every message from a webview but the handshake, which the base class answers. */
-export type PanelMessage = Exclude<WebviewToExtension, { type: 'ready' }>;
-
-export abstract class OwnedWebviewPanel implements vscode.Disposable {
+/**
+ * A panel whose webview sends `Incoming` (its own union in protocol.ts); `onMessage` gets every
+ * message of it but the handshake, which this class answers.
+ */
+export abstract class OwnedWebviewPanel<Incoming extends { type: string } = ReadyMessage> implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   private webviewReady = false;
   private disposed = false;
@@ -29,12 +30,12 @@ export abstract class OwnedWebviewPanel implements vscode.Disposable {
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(assetsRoot, 'main.css')),
     });
     this.subscriptions.push(
-      webview.onDidReceiveMessage((message: WebviewToExtension) => {
+      webview.onDidReceiveMessage((message: Incoming | ReadyMessage) => {
         if (message.type === 'ready') {
           this.webviewReady = true;
           void this.sendState();
         } else {
-          this.onMessage(message);
+          this.onMessage(message as Exclude<Incoming, ReadyMessage>);
         }
       }),
       webviewPanel.onDidDispose(() => this.dispose()),
@@ -42,7 +43,7 @@ export abstract class OwnedWebviewPanel implements vscode.Disposable {
   }
 
   /** Handles the webview's messages other than `ready`. */
-  protected abstract onMessage(message: PanelMessage): void;
+  protected abstract onMessage(message: Exclude<Incoming, ReadyMessage>): void;
 
   /** Reads what the panel shows from disk and posts it whole. */
   protected abstract postState(): Promise<void>;

@@ -7,10 +7,10 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { SweepViewState } from '../protocol';
+import type { SweepToExtension, SweepViewState } from '../protocol';
 import { SWEEP_VIEW_TYPE } from './commandIds';
 import { KeyedPanels } from './keyedPanels';
-import { OwnedWebviewPanel, type PanelMessage } from './ownedWebviewPanel';
+import { OwnedWebviewPanel } from './ownedWebviewPanel';
 import type { SweepDriver } from './sweepDriver';
 import { readSweepRecord, sweepStateOf } from './sweepRecord';
 
@@ -21,7 +21,7 @@ export interface SweepRenderedReport {
   pointCount: number;
 }
 
-class SweepPanel extends OwnedWebviewPanel {
+class SweepPanel extends OwnedWebviewPanel<SweepToExtension> {
   constructor(
     webviewPanel: vscode.WebviewPanel,
     readonly sweepFile: string,
@@ -34,19 +34,13 @@ class SweepPanel extends OwnedWebviewPanel {
     super(webviewPanel, title, assetsRoot, onDisposed);
   }
 
-  protected onMessage(message: PanelMessage): void {
+  protected onMessage(message: Exclude<SweepToExtension, { type: 'ready' }>): void {
     switch (message.type) {
       case 'sweepRendered':
         this.onRendered({ sweepFile: this.sweepFile, paintedPixels: message.paintedPixels, pointCount: message.pointCount });
         return;
       case 'cancelSweep':
         this.driver.cancel(this.sweepFile);
-        return;
-      case 'chartRendered':
-      case 'histogramsRendered':
-      case 'metricsRendered':
-      case 'compareRendered':
-      case 'openRunFolder':
         return;
       default: {
         const unexpected: never = message;
