@@ -7,7 +7,7 @@
 import type { CompareCell, CompareState } from '../src/protocol';
 import { element, fillTable, keyValueRow, tableRow } from './dom';
 import { percentText } from './metricCells';
-import { vscodeApi } from './vscodeApi';
+import { renderProbes, vscodeApi } from './vscodeApi';
 
 /** "12.34 / 5.67": each run's value, the better ones in a marked span. */
 function cellContent(cell: CompareCell): HTMLTableCellElement {
@@ -57,8 +57,10 @@ export class CompareView {
       [element('th', undefined, 'metric'), element('th', 'numeric', letters)],
       state.summary.map((entry) => tableRow(element('td', undefined, `${entry.label} ${arrow(entry.better)}`), cellContent(entry.cell))),
     );
-    const marked = [...state.rows.flatMap((row) => row.cells), ...state.summary.map((entry) => entry.cell)].reduce((sum, cell) => sum + cell.best.length, 0);
-    vscodeApi.postMessage({ type: 'compareRendered', rowCount: state.rows.length + state.summary.length, markedCount: marked });
+    if (renderProbes) {
+      const marked = [...state.rows.flatMap((row) => row.cells), ...state.summary.map((entry) => entry.cell)].reduce((sum, cell) => sum + cell.best.length, 0);
+      vscodeApi.postMessage({ type: 'compareRendered', rowCount: state.rows.length + state.summary.length, markedCount: marked });
+    }
   }
 
   applyTheme(): void {

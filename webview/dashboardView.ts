@@ -6,7 +6,7 @@
 import type { BatchProgress, DashboardState } from '../src/protocol';
 import { chartBox, element, keyValueRow } from './dom';
 import { LineChart } from './lineChart';
-import { vscodeApi } from './vscodeApi';
+import { renderProbes, vscodeApi } from './vscodeApi';
 import { learningRateText } from '../src/numberText';
 
 export class DashboardView {
@@ -75,7 +75,7 @@ export class DashboardView {
       logitNorm: new LineChart(this.logitNorm.canvas, {
         yTitle: 'mean logit norm ||f(x)||',
         beginAtZero: true,
-        onRendered: (paintedPixels, epochCount) => vscodeApi.postMessage({ type: 'chartRendered', paintedPixels, epochCount }),
+        onRendered: renderProbes ? (paintedPixels, epochCount) => vscodeApi.postMessage({ type: 'chartRendered', paintedPixels, epochCount }) : undefined,
       }),
       loss: new LineChart(this.loss.canvas, { yTitle: 'loss', beginAtZero: true }),
       accuracy: new LineChart(this.accuracy.canvas, { yTitle: 'accuracy', percent: true }),

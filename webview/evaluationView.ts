@@ -12,7 +12,7 @@ import { element, keyValueRow } from './dom';
 import { metricCells, percentText, shares } from './metricCells';
 import { applyThemeToChart, countPaintedPixels } from './lineChart';
 import { readThemeColors } from './themeColors';
-import { vscodeApi } from './vscodeApi';
+import { renderProbes, vscodeApi } from './vscodeApi';
 
 type SortKey = 'scorer' | 'oodSet' | 'fpr95' | 'auroc' | 'auprIn' | 'auprOut';
 
@@ -203,6 +203,7 @@ export class EvaluationView {
 
   /** Tells the extension how many histogram canvases have pixels once drawing has settled. */
   private reportWhenDrawn(attempt = 0): void {
+    if (!renderProbes) return;
     if (this.reportTimer !== undefined) window.clearTimeout(this.reportTimer);
     this.reportTimer = window.setTimeout(() => {
       const canvases = Array.from(this.histograms.querySelectorAll('canvas'));

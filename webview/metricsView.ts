@@ -9,7 +9,7 @@ import { element } from './dom';
 import { metricCells, percentText, shares } from './metricCells';
 import { applyThemeToChart, countPaintedPixels } from './lineChart';
 import { readThemeColors } from './themeColors';
-import { vscodeApi } from './vscodeApi';
+import { renderProbes, vscodeApi } from './vscodeApi';
 
 
 
@@ -46,7 +46,7 @@ export class MetricsView {
     if (!evaluation) {
       this.chart?.destroy();
       this.chart = undefined;
-      vscodeApi.postMessage({ type: 'metricsRendered', rowCount: 0, paintedPixels: 0 });
+      if (renderProbes) vscodeApi.postMessage({ type: 'metricsRendered', rowCount: 0, paintedPixels: 0 });
       return;
     }
     this.facts.textContent = `ID ${evaluation.idDataset}: accuracy ${percentText(evaluation.idAccuracy)}% · ECE ${percentText(evaluation.calibration.ece)}% (${percentText(evaluation.calibration.eceTemperatureScaled)}% after temperature scaling)`;
@@ -103,7 +103,7 @@ export class MetricsView {
     this.chart?.destroy();
     this.chart = new Chart(this.canvas, config) as unknown as Chart;
     applyThemeToChart(this.chart, colors);
-    window.setTimeout(() => vscodeApi.postMessage({ type: 'metricsRendered', rowCount: evaluation.results.length, paintedPixels: countPaintedPixels(this.canvas) }), 200);
+    if (renderProbes) window.setTimeout(() => vscodeApi.postMessage({ type: 'metricsRendered', rowCount: evaluation.results.length, paintedPixels: countPaintedPixels(this.canvas) }), 200);
   }
 
   applyTheme(): void {

@@ -9,7 +9,7 @@ import { chartBox, element, fillTable, tableRow } from './dom';
 import { applyThemeToChart, countPaintedPixels, settledRenderPlugin } from './lineChart';
 import { percentText } from './metricCells';
 import { readThemeColors } from './themeColors';
-import { vscodeApi } from './vscodeApi';
+import { renderProbes, vscodeApi } from './vscodeApi';
 
 type Point = { x: number; y: number };
 
@@ -103,12 +103,14 @@ export class SweepView {
         },
         plugins: { legend: { position: 'bottom' } },
       },
-      plugins: [
-        settledRenderPlugin(() => {
-          const drawn = this.lineChart?.data.datasets[0]?.data.length ?? 0;
-          if (drawn > 0) vscodeApi.postMessage({ type: 'sweepRendered', paintedPixels: countPaintedPixels(canvas), pointCount: drawn });
-        }),
-      ],
+      plugins: renderProbes
+        ? [
+            settledRenderPlugin(() => {
+              const drawn = this.lineChart?.data.datasets[0]?.data.length ?? 0;
+              if (drawn > 0) vscodeApi.postMessage({ type: 'sweepRendered', paintedPixels: countPaintedPixels(canvas), pointCount: drawn });
+            }),
+          ]
+        : [],
     };
     this.lineChart = new Chart(canvas, config);
     applyThemeToChart(this.lineChart as unknown as Chart, colors);

@@ -18,8 +18,11 @@ import { RunsTreeProvider } from './runsTree';
 import { SweepDriver } from './sweepDriver';
 import { SweepPanels } from './sweepPanels';
 import { PanelSerializer } from './ownedWebviewPanel';
+import { setRenderProbes } from './webviewHtml';
 
 export function activate(context: vscode.ExtensionContext): OodLensTestApi {
+  // Webviews report what they drew only to the extension's own tests.
+  setRenderProbes(context.extensionMode === vscode.ExtensionMode.Test);
   const runsTree = new RunsTreeProvider();
   const runStoreWatcher = new RunStoreWatcher();
   const dashboards = new DashboardPanels(context.extensionUri);

@@ -6,6 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import type * as vscode from 'vscode';
 
+/** The built webview assets (dist/webview/); the only folder a webview may load from. */
+export const WEBVIEW_ASSETS_FOLDER = ['dist', 'webview'] as const;
+
 /** A fresh nonce for each HTML load; CSP accepts base64 characters. */
 export function createNonce(): string {
   return randomBytes(18).toString('base64');
@@ -32,6 +35,17 @@ export interface WebviewPage {
   styleUri: vscode.Uri;
 }
 
+/**
+ * Whether webviews report what they drew (painted canvas pixels, rows: the `*Rendered` messages
+ * of protocol.ts). Only the extension's own tests read those reports, and counting pixels reads
+ * every canvas back after each draw, so activation turns them on under ExtensionMode.Test only.
+ */
+let renderProbes = false;
+
+export function setRenderProbes(enabled: boolean): void {
+  renderProbes = enabled;
+}
+
 export function webviewHtml(webview: vscode.Webview, page: WebviewPage, nonce: string = createNonce()): string {
   return `<!DOCTYPE html>
 <html lang="en">
@@ -42,7 +56,7 @@ export function webviewHtml(webview: vscode.Webview, page: WebviewPage, nonce: s
   <link rel="stylesheet" href="${page.styleUri.toString()}">
   <title>${escapeHtml(page.title)}</title>
 </head>
-<body>
+<body${renderProbes ? ' data-render-probes="on"' : ''}>
   <div id="app" aria-live="polite"><p class="loading">Loading...</p></div>
   <script nonce="${nonce}" src="${page.scriptUri.toString()}"></script>
 </body>
