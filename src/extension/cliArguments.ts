@@ -36,15 +36,6 @@ export interface EvaluateOptions {
   runsFolder: string;
 }
 
-export type ReportFormat = 'md' | 'csv' | 'json';
-
-export interface ReportOptions {
-  /** Run folders (or ids); empty = every evaluated run under the runs folder. */
-  runs: string[];
-  format: ReportFormat;
-  runsFolder: string;
-}
-
 export function trainArguments(options: TrainOptions): string[] {
   const args = [
     'train',
@@ -77,11 +68,6 @@ export function evaluateArguments(options: EvaluateOptions): string[] {
   if (options.cacheFolder) args.push('--cache-dir', options.cacheFolder);
   args.push('--out', options.runsFolder, '--events', 'jsonl');
   return args;
-}
-
-/** `report` prints the table on stdout; it has no event stream. */
-export function reportArguments(options: ReportOptions): string[] {
-  return ['report', ...options.runs, '--format', options.format, '--out', options.runsFolder];
 }
 
 /** A short title for a train job ("LogitNorm tau=0.04 · lenet on mnist, 5 epochs"). */

@@ -3,12 +3,13 @@
  * processes of the CLI); the rest read or change the run store on disk. Arguments come from the
  * palette (then quick picks ask) or from the Runs tree's context menus (a tree node).
  */
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ARCHITECTURES, ARCHITECTURE_DETAILS, BACKENDS, DATASETS, defaultFirst, EPOCH_CHOICES, LOSSES, OOD_SETS, SCHEDULES, SCORERS } from './choices';
-import { evaluateArguments, lossLabel, reportArguments, trainArguments, trainJobTitle, type ReportFormat, type TrainOptions } from './cliArguments';
+import { evaluateArguments, lossLabel, trainArguments, trainJobTitle, type TrainOptions } from './cliArguments';
+import { UserInputError } from '../core/errors';
+import { reportText, type ReportFormat } from '../core/evaluate/reportText';
 import { writeFileAtomic } from '../core/runs/atomicWrite';
 import { COMMAND_IDS } from './commandIds';
 import type { ComparePanels } from './comparePanels';
@@ -394,20 +395,6 @@ async function evaluate(context: CommandContext, argument: unknown, preset: Eval
 // ------------------------------------------------------------------------------------------------
 // Report, delete, cancel
 
-function runCli(context: CommandContext, args: string[], cwd: string): Promise<{ stdout: string; stderr: string; code: number }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(context.extensionPath, 'dist', 'cli.js'), ...args],
-      { cwd, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ stdout, stderr, code });
-      },
-    );
-  });
-}
-
 const REPORT_LANGUAGES: Record<ReportFormat, string> = { md: 'markdown', csv: 'csv', json: 'json' };
 const REPORT_FORMATS = [
   { label: 'Markdown', format: 'md' as const, detail: "the paper's tables" },
@@ -438,16 +425,13 @@ async function exportReport(context: CommandContext, argument: unknown, preset: 
   const format = preset.format ? REPORT_FORMATS.find((entry) => entry.format === preset.format) : await vscode.window.showQuickPick(REPORT_FORMATS, { title: 'OOD Lens: Export Report: format' });
   if (!format) return undefined;
   const runDir = runDirOf(argument);
-  const runsFolder = runsRootOfFolder(folder);
-  const args = reportArguments({ runs: runDir ? [runDir] : [], format: format.format, runsFolder });
-  context.runner.output.appendLine(`[report] $ node dist/cli.js ${args.join(' ')}`);
-  const { stdout, stderr, code } = await runCli(context, args, folder.uri.fsPath);
-  if (stderr.trim() !== '') context.runner.output.appendLine(stderr.trimEnd());
-  if (code !== 0) {
-    const message = stderr.split('\n').find((line) => line.startsWith('ood-lens:'))?.replace(/^ood-lens:\s*/, '') ?? `the report exited with code ${code}`;
-    void vscode.window.showErrorMessage(`OOD Lens: Export Report failed: ${message}`, 'Open Log').then((choice) => {
-      if (choice === 'Open Log') context.runner.output.show(true);
-    });
+  // The report reads the run folders' JSON only: made here, without starting the engine.
+  let text: string;
+  try {
+    text = reportText({ runsRoot: runsRootOfFolder(folder), runs: runDir ? [runDir] : [], format: format.format, log: (line) => context.runner.output.appendLine(`[report] ${line}`) });
+  } catch (error) {
+    if (!(error instanceof UserInputError)) throw error;
+    void vscode.window.showErrorMessage(`OOD Lens: Export Report: ${error.message}`);
     return undefined;
   }
   const destination = preset.file
@@ -461,7 +445,7 @@ async function exportReport(context: CommandContext, argument: unknown, preset: 
       );
   if (!destination) return undefined;
   if (!destination.toFile) {
-    const document = await vscode.workspace.openTextDocument({ content: stdout, language: REPORT_LANGUAGES[format.format] });
+    const document = await vscode.workspace.openTextDocument({ content: text, language: REPORT_LANGUAGES[format.format] });
     await vscode.window.showTextDocument(document);
     return undefined;
   }
@@ -473,8 +457,8 @@ async function exportReport(context: CommandContext, argument: unknown, preset: 
       });
   if (!target) return undefined;
   // A local file is replaced whole (temporary name, then rename); other file systems write it their way.
-  if (target.scheme === 'file') writeFileAtomic(target.fsPath, stdout);
-  else await vscode.workspace.fs.writeFile(target, Buffer.from(stdout, 'utf8'));
+  if (target.scheme === 'file') writeFileAtomic(target.fsPath, text);
+  else await vscode.workspace.fs.writeFile(target, Buffer.from(text, 'utf8'));
   void vscode.window.showInformationMessage(`OOD Lens: report written to ${target.fsPath}`);
   return target.fsPath;
 }

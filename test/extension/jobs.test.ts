@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { parseWorkerEvent } from '../../src/protocol';
 import { LineSplitter } from '../../src/extension/lineSplitter';
 import { JobQueue, jobUsingRun, type QueuedJob } from '../../src/extension/jobQueue';
-import { evaluateArguments, reportArguments, trainArguments, trainJobTitle } from '../../src/extension/cliArguments';
+import { evaluateArguments, trainArguments, trainJobTitle } from '../../src/extension/cliArguments';
 
 test('LineSplitter hands on whole lines only, across chunk borders, and the last one on flush', () => {
   const lines: string[] = [];
@@ -123,13 +123,12 @@ test('trainArguments: every option on the command line, --out and --events jsonl
   assert.equal(trainJobTitle({ loss: 'logitnorm', tau: 0.04, lambda: 0.05, architecture: 'lenet', dataset: 'mnist', epochs: 1 }), 'Train LogitNorm tau=0.04 · lenet on mnist, 1 epoch');
 });
 
-test('evaluateArguments and reportArguments', () => {
+test('evaluateArguments', () => {
   assert.deepEqual(
     evaluateArguments({ target: '/r/run/checkpoints/epoch-1', oodSets: ['gaussian', 'uniform'], scorers: ['msp', 'energy'], oodCount: 1000, backend: 'auto', cacheFolder: '/c', runsFolder: '/r' }),
     ['evaluate', '/r/run/checkpoints/epoch-1', '--ood', 'gaussian,uniform', '--scorers', 'msp,energy', '--backend', 'auto', '--ood-count', '1000', '--cache-dir', '/c', '--out', '/r', '--events', 'jsonl'],
   );
   assert.throws(() => evaluateArguments({ target: 'x', oodSets: [], scorers: ['msp'], backend: 'auto', runsFolder: '/r' }), /OOD set/);
-  assert.deepEqual(reportArguments({ runs: ['/r/a'], format: 'csv', runsFolder: '/r' }), ['report', '/r/a', '--format', 'csv', '--out', '/r']);
 });
 
 test('jobUsingRun finds the running or queued job that uses a run folder, comparing resolved paths', () => {

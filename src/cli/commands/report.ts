@@ -1,7 +1,4 @@
-import { UserInputError } from '../../core/errors';
-import { readEvaluations } from '../../core/evaluate/evaluate';
-import { buildReport, renderCsv, renderMarkdown } from '../../core/evaluate/report';
-import { RunStore } from '../../core/runs/runStore';
+import { reportText, type ReportFormat } from '../../core/evaluate/reportText';
 import { parseCommandArgs, stringOption } from '../args';
 import { runsRootOption } from './train';
 
@@ -15,13 +12,13 @@ export async function reportCommand(argv: string[]): Promise<number> {
     process.stdout.write(REPORT_USAGE + '\n');
     return 0;
   }
-  const format = stringOption(values, 'format', 'md');
-  if (!['md', 'csv', 'json'].includes(format)) throw new UserInputError(`--format '${format}' is unknown: expected md, csv or json`, format, 'md | csv | json');
-  const store = new RunStore(runsRootOption(values));
-  const runs = positionals.length ? positionals.map((p) => store.open(p)) : store.list();
-  const evaluations = runs.flatMap((r) => readEvaluations(r, (m) => process.stderr.write(m + '\n')));
-  if (evaluations.length === 0) throw new UserInputError(`no evaluations found in ${runs.length} run(s): run ood-lens evaluate RUN first`, positionals.join(' ') || store.root, 'evaluated runs');
-  const tables = buildReport(evaluations, { scorer: stringOption(values, 'scorer') });
-  process.stdout.write(format === 'md' ? renderMarkdown(tables) : format === 'csv' ? renderCsv(tables) : JSON.stringify(tables, null, 2) + '\n');
+  const text = reportText({
+    runsRoot: runsRootOption(values),
+    runs: positionals,
+    format: stringOption(values, 'format', 'md') as ReportFormat,
+    scorer: stringOption(values, 'scorer'),
+    log: (message) => process.stderr.write(message + '\n'),
+  });
+  process.stdout.write(text);
   return 0;
 }

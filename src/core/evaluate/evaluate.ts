@@ -233,16 +233,5 @@ export async function evaluateCheckpoint(run: Run<TrainConfig>, checkpoint: Chec
 }
 
 /** Every evaluation file of a run, oldest first; unreadable files are skipped with a note. */
-export function readEvaluations(run: { evaluationsDir: string }, log?: (m: string) => void): EvaluationResult[] {
-  if (!fs.existsSync(run.evaluationsDir)) return [];
-  const out: EvaluationResult[] = [];
-  for (const name of fs.readdirSync(run.evaluationsDir).filter((n) => n.endsWith('.json')).sort()) {
-    try {
-      const r = JSON.parse(fs.readFileSync(path.join(run.evaluationsDir, name), 'utf8')) as EvaluationResult;
-      if (r.format === 'ood-lens-evaluation') out.push(r);
-    } catch (e) {
-      log?.(`skipping ${name}: ${(e as Error).message}`);
-    }
-  }
-  return out;
-}
+// Evaluation files are read by the tfjs-free module that the report and the extension use too.
+export { readEvaluations } from './evaluationFiles';
