@@ -11,22 +11,9 @@ import type { EvaluationResult } from './core/evaluate/results';
 /** Bumped when a WorkerEvent changes shape; every event carries it as `v`. */
 export const WORKER_PROTOCOL_VERSION = 1;
 
-/** One epoch's statistics: a line of history.jsonl and the payload of the `epoch` event. */
-export interface EpochStats {
-  epoch: number;
-  trainLoss: number;
-  trainAccuracy: number;
-  testAccuracy: number;
-  /** Mean L2 norm of the raw logits: ID train (a sample), ID test, the OOD probe set. */
-  logitNormTrain: number;
-  logitNormTest: number;
-  logitNormOod: number;
-  /** Name of the OOD probe set the norm above was measured on. */
-  oodProbe: string;
-  lr: number;
-  seconds: number;
-  imagesPerSecond: number;
-}
+// The history.jsonl record is the run store's format (core/runs/history.ts); the `epoch` event carries it.
+import type { EpochStats } from './core/runs/history';
+export type { EpochStats };
 
 export type JobKind = 'train' | 'evaluate' | 'sweep';
 

@@ -31,4 +31,5 @@ export { RunStore, Run, defaultRunsRoot } from './runs/runStore';
 export { loadModelFromDir, modelToFiles } from './runs/checkpoint';
 export { train, prepareData, TrainingDivergedError } from './train/trainer';
 export { DEFAULT_TRAIN_CONFIG, validateTrainConfig, type TrainConfig } from './train/config';
-export { WORKER_PROTOCOL_VERSION, parseWorkerEvent, type WorkerEvent, type EpochStats } from '../protocol';
+export { WORKER_PROTOCOL_VERSION, parseWorkerEvent, type WorkerEvent } from '../protocol';
+export type { EpochStats } from './runs/history';

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { EvaluationResult } from '../core/evaluate/results';
 import { observedRunStatus } from '../core/runs/runStore';
-import type { EpochStats } from '../protocol';
+import { HISTORY_FILE, parseHistory, type EpochStats } from '../core/runs/history';
 
 /** Where runs live inside a workspace folder. */
 export const RUNS_FOLDER_RELATIVE = path.join('.oodlens', 'runs');
@@ -148,31 +148,15 @@ export async function listCheckpoints(runDir: string): Promise<CheckpointFolder[
   return checkpoints.sort((a, b) => a.epoch - b.epoch);
 }
 
-/**
- * Parses history.jsonl text: one EpochStats per line. A line that does not parse (the torn last
- * line of a run being written) or lacks an epoch number is skipped.
- */
-export function parseHistory(text: string): EpochStats[] {
-  const history: EpochStats[] = [];
-  for (const line of text.split('\n')) {
-    const trimmed = line.trim();
-    if (trimmed === '') continue;
-    try {
-      const parsed: unknown = JSON.parse(trimmed);
-      if (isRecord(parsed) && typeof parsed.epoch === 'number') history.push(parsed as unknown as EpochStats);
-    } catch {
-      // a torn line: the writer appends whole lines, so only the last one can be half there
-    }
-  }
-  return history;
-}
-
+/** A run's epochs, by the engine's own parser (core/runs/history.ts): a torn last line is skipped, and the epochs before a damaged line are kept. */
 export async function readHistory(runDir: string): Promise<EpochStats[]> {
+  let text: string;
   try {
-    return parseHistory(await fs.readFile(path.join(runDir, 'history.jsonl'), 'utf8'));
+    text = await fs.readFile(path.join(runDir, HISTORY_FILE), 'utf8');
   } catch {
     return [];
   }
+  return parseHistory(text, path.join(runDir, HISTORY_FILE)).epochs;
 }
 
 /**

@@ -46,7 +46,7 @@ export function writeDirAtomic(dir: string, files: Record<string, string | Uint8
   }
 }
 
-/** Appends one whole line in a single write; readers skip a torn last line (see readJsonLines). */
+/** Appends one whole line in a single write; readers skip a torn last line (see history.ts). */
 export function appendLine(file: string, line: string): void {
   const fd = fs.openSync(file, 'a');
   try {
@@ -57,22 +57,3 @@ export function appendLine(file: string, line: string): void {
   }
 }
 
-/** Reads a JSON-lines file; a last line without its newline or that does not parse is skipped. */
-export function readJsonLines<T>(file: string): T[] {
-  if (!fs.existsSync(file)) return [];
-  const text = fs.readFileSync(file, 'utf8');
-  const lines = text.split('\n');
-  const out: T[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (!line) continue;
-    const isLast = i === lines.length - 1; // no newline after it: possibly torn
-    try {
-      out.push(JSON.parse(line) as T);
-    } catch (e) {
-      if (isLast) break;
-      throw new Error(`${file}: line ${i + 1} is not JSON: ${(e as Error).message}`);
-    }
-  }
-  return out;
-}

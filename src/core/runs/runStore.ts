@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { EpochStats } from '../../protocol';
 import { UserInputError } from '../errors';
-import { appendLine, readJsonLines, writeDirAtomic, writeFileAtomic, writeJsonAtomic } from './atomicWrite';
+import { appendLine, writeDirAtomic, writeFileAtomic, writeJsonAtomic } from './atomicWrite';
+import { HISTORY_FILE, parseHistory, type EpochStats } from './history';
 
 /**
  * The run store on disk (DESIGN.md, "A run on disk"):
@@ -38,7 +38,7 @@ export interface CheckpointRef {
 }
 
 export const RUN_FILE = 'run.json';
-export const HISTORY_FILE = 'history.jsonl';
+export { HISTORY_FILE };
 export const CHECKPOINTS_DIR = 'checkpoints';
 export const EVALUATIONS_DIR = 'evaluations';
 
@@ -81,8 +81,13 @@ export class Run<Config = Record<string, unknown>> {
     writeJsonAtomic(path.join(this.dir, RUN_FILE), this.record);
   }
 
+  /** The epochs on disk; a damaged line (not the torn last one) is an error naming it. */
   history(): EpochStats[] {
-    return readJsonLines<EpochStats>(path.join(this.dir, HISTORY_FILE));
+    const file = path.join(this.dir, HISTORY_FILE);
+    if (!fs.existsSync(file)) return [];
+    const { epochs, problem } = parseHistory(fs.readFileSync(file, 'utf8'), file);
+    if (problem) throw new UserInputError(problem, file, 'history.jsonl with one epoch record a line');
+    return epochs;
   }
 
   appendHistory(stats: EpochStats): void {

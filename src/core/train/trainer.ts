@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { EpochStats, WorkerEvent } from '../../protocol';
+import type { WorkerEvent } from '../../protocol';
+import type { EpochStats } from '../runs/history';
 import { UserInputError } from '../errors';
 import { createRng, deriveSeed, shuffledIndices } from '../data/rng';
 import { DATASETS, knownOodSetNames, labelsTensor, limitSet, loadDataset, loadOodSet, splitValidation, toTensor } from '../data';

@@ -5,7 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { RunStore } from '../../../src/core/runs/runStore';
-import { appendLine, readJsonLines, writeDirAtomic, writeFileAtomic } from '../../../src/core/runs/atomicWrite';
+import { appendLine, writeDirAtomic, writeFileAtomic } from '../../../src/core/runs/atomicWrite';
+import { parseHistory } from '../../../src/core/runs/history';
+import { readHistory } from '../../../src/extension/runFolders';
 import { UserInputError } from '../../../src/core/errors';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'oodlens-runs-'));
@@ -34,15 +36,33 @@ test('a process killed in the middle of a write leaves the old file whole', () =
   assert.deepEqual(JSON.parse(fs.readFileSync(f, 'utf8')), { keep: true });
 });
 
-test('readJsonLines skips a torn last line but not a corrupt middle one', () => {
-  const dir = tmp();
-  const f = path.join(dir, 'history.jsonl');
-  appendLine(f, JSON.stringify({ epoch: 1 }));
-  appendLine(f, JSON.stringify({ epoch: 2 }));
-  fs.appendFileSync(f, '{"epoch": 3, "tr');
-  assert.deepEqual(readJsonLines(f), [{ epoch: 1 }, { epoch: 2 }]);
-  fs.writeFileSync(f, '{"epoch": 1}\n{oops\n{"epoch": 3}\n');
-  assert.throws(() => readJsonLines(f), /line 2/);
+test('parseHistory skips a torn last line; a damaged line before it keeps the epochs above it and says which line', () => {
+  const epoch = (n: number) => JSON.stringify({ epoch: n, trainLoss: 1 / n });
+  assert.deepEqual(parseHistory(`${epoch(1)}\n${epoch(2)}\n{"epoch": 3, "tr`).epochs.map((e) => e.epoch), [1, 2]);
+  assert.equal(parseHistory(`${epoch(1)}\n${epoch(2)}\n{"epoch": 3, "tr`).problem, undefined, 'a torn last line is no problem');
+  assert.deepEqual(parseHistory(`${epoch(1)}\n\n${epoch(2)}\n\n`).epochs.map((e) => e.epoch), [1, 2], 'blank lines are nothing');
+  const damaged = parseHistory(`${epoch(1)}\n{oops\n${epoch(3)}\n`, 'h.jsonl');
+  assert.deepEqual(damaged.epochs.map((e) => e.epoch), [1]);
+  assert.match(damaged.problem ?? '', /^h\.jsonl line 2 is not JSON/);
+  const notEpoch = parseHistory(`${epoch(1)}\n{"loss": 2}\n${epoch(3)}\n`, 'h.jsonl');
+  assert.match(notEpoch.problem ?? '', /line 2 is not an epoch record/);
+  assert.deepEqual(parseHistory('').epochs, []);
+});
+
+test('history.jsonl written by the engine reads the same through the engine and through the extension\'s reader', async () => {
+  const store = new RunStore(tmp());
+  const run = store.create('mnist-mlp-ce-s1', { dataset: 'mnist', arch: 'mlp', loss: 'ce' });
+  const stats = (n: number) => ({ epoch: n, trainLoss: 1 / n, trainAccuracy: 0.9, testAccuracy: 0.8 + n / 100, logitNormTrain: n, logitNormTest: n, logitNormOod: n / 2, oodProbe: 'gaussian', lr: 0.01, seconds: 1, imagesPerSecond: 100 });
+  run.appendHistory(stats(1));
+  run.appendHistory(stats(2));
+  // A writer killed mid-append leaves a torn last line: both readers skip it alike.
+  fs.appendFileSync(path.join(run.dir, 'history.jsonl'), '{"epoch": 3, "trainLo');
+  assert.deepEqual(run.history(), [stats(1), stats(2)]);
+  assert.deepEqual(await readHistory(run.dir), [stats(1), stats(2)]);
+  // A damaged middle line: the engine refuses naming it; the extension shows the epochs above it.
+  fs.writeFileSync(path.join(run.dir, 'history.jsonl'), `${JSON.stringify(stats(1))}\nnot json\n${JSON.stringify(stats(3))}\n`);
+  assert.throws(() => run.history(), (error: unknown) => error instanceof UserInputError && /history\.jsonl line 2 is not JSON/.test(error.message));
+  assert.deepEqual(await readHistory(run.dir), [stats(1)]);
 });
 
 test('writeDirAtomic swaps a whole folder in', () => {
