@@ -21,6 +21,7 @@ import { DEFAULT_TRAIN_CONFIG, describeConfig, type TrainConfig } from '../core/
 import { train } from '../core/train/trainer';
 import { histogramChart, lineChart, type Series } from './svg';
 import { writeSection } from './markdownSections';
+import { PAPER_TAU_SWEEP } from '../core/losses/defaults';
 
 interface Pairing {
   key: string;
@@ -86,7 +87,7 @@ export async function replicate(argv: string[]): Promise<void> {
   const seeds = (values.seeds ?? (quick ? '1' : '1,2,3')).split(',').map(Number);
   const epochs = Number(values.epochs ?? (quick ? 2 : 15));
   const limit = values.limit !== undefined ? Number(values.limit) : quick ? 3000 : undefined;
-  const taus = (values.taus ?? (quick ? '0.01,0.04' : '0.005,0.01,0.02,0.04,0.05')).split(',').map(Number);
+  const taus = (values.taus ?? (quick ? '0.01,0.04' : PAPER_TAU_SWEEP.join(','))).split(',').map(Number);
   const oodCount = Number(values['ood-count'] ?? (quick ? 1000 : 10000));
   const idLimit = values['id-limit'] !== undefined ? Number(values['id-limit']) : quick ? 1000 : undefined;
   // Warm-up: see the pairing notes; every loss of a pairing gets the same recipe.

@@ -13,8 +13,9 @@ import type { EvaluationResult } from '../core/evaluate/results';
 import { writeJsonAtomic } from '../core/runs/atomicWrite';
 import type { SweepPoint, SweepPointStatus, SweepState } from '../protocol';
 import { readEvaluationFile } from './runFolders';
+import { PAPER_TAU_SWEEP } from '../core/losses/defaults';
 
-export const DEFAULT_SWEEP_TAUS = '0.005,0.01,0.02,0.04,0.05';
+export const DEFAULT_SWEEP_TAUS = PAPER_TAU_SWEEP.join(',');
 export const SWEEPS_FOLDER = '.sweeps';
 const SWEEP_FORMAT = 'ood-lens-sweep';
 

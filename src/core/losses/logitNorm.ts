@@ -3,7 +3,9 @@ import { crossEntropyLoss } from './crossEntropy';
 
 /** The paper's stabiliser, added to the norm (Eq. 4 and the official code). */
 export const LOGIT_NORM_EPS = 1e-7;
-export const DEFAULT_TAU = 0.04;
+import { DEFAULT_TAU } from './defaults';
+
+export { DEFAULT_TAU };
 
 /** Per-row L2 norm of the logits, shape [N, 1]. */
 export function logitNorms(logits: tf.Tensor2D): tf.Tensor2D {
