@@ -37,7 +37,7 @@ export function seedRunFolder(workspace) {
   writeFileSync(join(runDir, 'checkpoints', 'epoch-8', 'model.json'), '{}');
   writeFileSync(join(runDir, 'run.json'), JSON.stringify({
     id: UI_RUN_ID,
-    config: { dataset: 'mnist', architecture: 'lenet', loss: 'logitnorm', tau: 0.04, epochs: 8, seed: 1 },
+    config: { dataset: 'mnist', arch: 'lenet', loss: 'logitnorm', tau: 0.04, epochs: 8, seed: 1 },
     status: 'done',
   }, null, 2));
   return runDir;

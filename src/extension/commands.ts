@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { ARCHITECTURES, ARCHITECTURE_DETAILS, BACKENDS, DATASETS, defaultFirst, EPOCH_CHOICES, LOSSES, OOD_SETS, SCHEDULES, SCORERS } from './choices';
 import { evaluateArguments, lossLabel, trainArguments, trainJobTitle, type TrainOptions } from './cliArguments';
 import { UserInputError } from '../core/errors';
+import { isCheckpointPath } from '../core/runs/checkpointFolders';
 import { reportText, type ReportFormat } from '../core/evaluate/reportText';
 import { writeFileAtomic } from '../core/runs/atomicWrite';
 import { COMMAND_IDS } from './commandIds';
@@ -303,7 +304,7 @@ async function checkpointOf(context: CommandContext, argument: unknown): Promise
   if (isTreeNode(argument) && argument.kind === 'checkpoint') return argument.checkpoint.dir;
   if (argument instanceof vscode.Uri || typeof argument === 'string') {
     const target = argument instanceof vscode.Uri ? argument.fsPath : argument;
-    if (/epoch-\d+$/.test(target)) return target;
+    if (isCheckpointPath(target)) return target;
     const checkpoints = await listCheckpoints(target);
     return checkpoints.at(-1)?.dir;
   }

@@ -6,7 +6,7 @@ import type { ChartSeries, DashboardState, EpochStats } from '../protocol';
 import { readHistory, readRunSummary } from './runFolders';
 
 /** Config keys shown first, in this order; the rest follow alphabetically. */
-const LEADING_CONFIG_KEYS = ['dataset', 'arch', 'architecture', 'loss', 'tau', 'epochs', 'seed', 'backend'];
+const LEADING_CONFIG_KEYS = ['dataset', 'arch', 'loss', 'tau', 'epochs', 'seed', 'backend'];
 
 function formatConfigValue(value: unknown): string {
   if (typeof value === 'string') return value;

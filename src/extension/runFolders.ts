@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { EvaluationResult } from '../core/evaluate/results';
 import { observedRunStatus } from '../core/runs/runStore';
+import { listCheckpointFolders, type CheckpointRef } from '../core/runs/checkpointFolders';
 import { HISTORY_FILE, parseHistory, type EpochStats } from '../core/runs/history';
 
 /** Where runs live inside a workspace folder. */
@@ -33,10 +34,7 @@ export interface EvaluationFile {
   result: EvaluationResult;
 }
 
-export interface CheckpointFolder {
-  epoch: number;
-  dir: string;
-}
+export type CheckpointFolder = CheckpointRef;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -130,22 +128,9 @@ export async function listRunFolders(runsRoot: string): Promise<RunFolderSummary
   return Promise.all((await listRunDirs(runsRoot)).map(readRunSummary));
 }
 
-/** Checkpoint folders `checkpoints/epoch-<n>/`, in epoch order. */
+/** Complete checkpoint folders `checkpoints/epoch-<n>/` (holding model.json), in epoch order, by the engine's rule. */
 export async function listCheckpoints(runDir: string): Promise<CheckpointFolder[]> {
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = await fs.readdir(path.join(runDir, 'checkpoints'), { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  const checkpoints: CheckpointFolder[] = [];
-  for (const entry of entries) {
-    const match = /^epoch-(\d+)$/.exec(entry.name);
-    if (entry.isDirectory() && match) {
-      checkpoints.push({ epoch: Number(match[1]), dir: path.join(runDir, 'checkpoints', entry.name) });
-    }
-  }
-  return checkpoints.sort((a, b) => a.epoch - b.epoch);
+  return listCheckpointFolders(runDir);
 }
 
 /** A run's epochs, by the engine's own parser (core/runs/history.ts): a torn last line is skipped, and the epochs before a damaged line are kept. */

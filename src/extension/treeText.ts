@@ -19,7 +19,7 @@ export function percent(fraction: number | undefined, digits = 2): string {
 export function runDescription(summary: RunFolderSummary): string {
   if (summary.problem) return summary.problem;
   const { loss, tau, lambda, dataset } = summary.config;
-  const architecture = summary.config.arch ?? summary.config.architecture;
+  const architecture = summary.config.arch;
   const parts: string[] = [];
   if (typeof loss === 'string') {
     const key = loss.toLowerCase();
@@ -50,7 +50,7 @@ export function runTooltipMarkdown(summary: RunFolderSummary): string {
     const parameter = key === 'logitnorm' ? text(config.tau) && `tau ${text(config.tau)}` : key === 'logitpenalty' ? text(config.lambda) && `lambda ${text(config.lambda)}` : undefined;
     rows.push(['loss', parameter ? `${lossLabel(key)} (${parameter})` : lossLabel(key)]);
   }
-  rows.push(['architecture', text(config.arch ?? config.architecture)]);
+  rows.push(['architecture', text(config.arch)]);
   const limit = typeof config.limit === 'number' && config.limit > 0 ? ` (first ${config.limit} training images)` : '';
   rows.push(['data (ID)', text(config.dataset) && `${text(config.dataset)}${limit}`]);
   rows.push(['OOD probe', text(config.oodProbe)]);

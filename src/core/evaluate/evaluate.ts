@@ -21,6 +21,7 @@ import {
 import { createScorer, getScorer, idTrainingDataFromImageSet, type Scorer, type ScorerOptions } from '../scorers';
 import { loadModelFromDir } from '../runs/checkpoint';
 import { writeJsonAtomic } from '../runs/atomicWrite';
+import { epochOfCheckpointFolder, isCheckpointPath } from '../runs/checkpointFolders';
 import { RunStore, type CheckpointRef, type Run } from '../runs/runStore';
 import type { TrainConfig } from '../train/config';
 import { forward, firstIndices, summariseLogits, yieldToEventLoop } from '../train/forward';
@@ -61,10 +62,10 @@ export class EvaluationCancelled extends Error {
  */
 export function resolveCheckpoint(store: RunStore, target: string): { run: Run<TrainConfig>; checkpoint: CheckpointRef } {
   const abs = path.resolve(target);
-  const m = /^epoch-(\d+)$/.exec(path.basename(abs));
-  if (m && path.basename(path.dirname(abs)) === 'checkpoints' && fs.existsSync(abs)) {
+  const epoch = epochOfCheckpointFolder(path.basename(abs));
+  if (epoch !== undefined && isCheckpointPath(abs) && fs.existsSync(abs)) {
     const run = store.open<TrainConfig>(path.dirname(path.dirname(abs)));
-    return { run, checkpoint: { epoch: Number(m[1]), dir: abs } };
+    return { run, checkpoint: { epoch, dir: abs } };
   }
   const run = store.open<TrainConfig>(target);
   const checkpoint = run.latestCheckpoint();

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { UserInputError } from '../errors';
 import { appendLine, writeDirAtomic, writeFileAtomic, writeJsonAtomic } from './atomicWrite';
+import { CHECKPOINTS_DIR, checkpointFolderName, listCheckpointFolders, type CheckpointRef } from './checkpointFolders';
 import { HISTORY_FILE, parseHistory, type EpochStats } from './history';
 
 /**
@@ -32,14 +33,11 @@ export interface RunRecord<Config = Record<string, unknown>> {
   host?: string;
 }
 
-export interface CheckpointRef {
-  epoch: number;
-  dir: string;
-}
+export type { CheckpointRef };
 
 export const RUN_FILE = 'run.json';
 export { HISTORY_FILE };
-export const CHECKPOINTS_DIR = 'checkpoints';
+export { CHECKPOINTS_DIR };
 export const EVALUATIONS_DIR = 'evaluations';
 
 export function defaultRunsRoot(workspace: string = process.cwd()): string {
@@ -101,20 +99,12 @@ export class Run<Config = Record<string, unknown>> {
   }
 
   checkpointDir(epoch: number): string {
-    return path.join(this.dir, CHECKPOINTS_DIR, `epoch-${epoch}`);
+    return path.join(this.dir, CHECKPOINTS_DIR, checkpointFolderName(epoch));
   }
 
   /** Complete checkpoints (folders renamed into place), oldest first. */
   checkpoints(): CheckpointRef[] {
-    const root = path.join(this.dir, CHECKPOINTS_DIR);
-    if (!fs.existsSync(root)) return [];
-    return fs
-      .readdirSync(root)
-      .map((name) => /^epoch-(\d+)$/.exec(name))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => ({ epoch: Number(m[1]), dir: path.join(root, m[0]) }))
-      .filter((c) => fs.existsSync(path.join(c.dir, 'model.json')))
-      .sort((a, b) => a.epoch - b.epoch);
+    return listCheckpointFolders(this.dir);
   }
 
   latestCheckpoint(): CheckpointRef | undefined {

@@ -51,7 +51,7 @@ async function writeRunFolder(workspace: string, runId: string): Promise<string>
   await fs.writeFile(path.join(runDir, 'history.jsonl'), history.join('\n') + '\n');
   await fs.writeFile(path.join(runDir, 'checkpoints', 'epoch-2', 'model.json'), '{}');
   // run.json last: the run is complete once it is there.
-  const runJson = { id: runId, config: { dataset: 'mnist', architecture: 'lenet', loss: 'logitnorm', tau: 0.04 }, status: 'done' };
+  const runJson = { id: runId, config: { dataset: 'mnist', arch: 'lenet', loss: 'logitnorm', tau: 0.04 }, status: 'done' };
   await fs.writeFile(path.join(runDir, 'run.json'), JSON.stringify(runJson, null, 2));
   return runDir;
 }
@@ -198,7 +198,7 @@ describe('OOD Lens extension', () => {
     const epoch3 = { epoch: 3, trainLoss: 0.3, trainAccuracy: 0.95, testAccuracy: 0.94, logitNormTrain: 16, logitNormTest: 15, logitNormOod: 9, oodProbe: 'fashion-mnist', lr: 0.01, seconds: 1, imagesPerSecond: 100 };
     await fs.appendFile(path.join(runDir, 'history.jsonl'), JSON.stringify(epoch3) + '\n');
     // run.json is replaced whole, as the engine does: a temporary name, then a rename.
-    const runJson = { id: RUN_ID, config: { dataset: 'mnist', architecture: 'lenet', loss: 'logitnorm', tau: 0.04 }, status: 'running' };
+    const runJson = { id: RUN_ID, config: { dataset: 'mnist', arch: 'lenet', loss: 'logitnorm', tau: 0.04 }, status: 'running' };
     await fs.writeFile(path.join(runDir, 'run.json.tmp-e2e'), JSON.stringify(runJson));
     await fs.rename(path.join(runDir, 'run.json.tmp-e2e'), path.join(runDir, 'run.json'));
     await redrawn;
