@@ -264,12 +264,12 @@ async function fullTrain(context: CommandContext): Promise<JobOutcome | undefine
   if (batchSize === undefined) return undefined;
   // The recipe of the architecture and epochs just picked (the engine's, core/train/recipe.ts),
   // unless the settings name a rate or schedule of their own.
-  const recipe = defaultRecipe(architecture, epochs);
+  const recipe = defaultRecipe(architecture, epochs, { loss, tau });
   const lr = await askNumber(
     `${title}: learning rate`,
     settings.defaultLearningRate > AUTO_LEARNING_RATE ? settings.defaultLearningRate : recipe.lr,
     'positive',
-    `SGD with momentum 0.9${recipe.nesterov ? ' (Nesterov)' : ''}; ${architecture}'s recipe: ${recipe.lr}${recipe.lr < 0.1 ? ' (no batch norm before the logits: LogitNorm runs away at 0.1)' : ' (the paper\'s)'}.`,
+    `SGD with momentum 0.9${recipe.nesterov ? ' (Nesterov)' : ''}; ${architecture}'s recipe: ${recipe.lr}${recipe.lr < 0.1 ? ' (no batch norm before the logits: LogitNorm runs away at 0.1; lower still for tau below 0.04)' : ' (the paper\'s)'}.`,
   );
   if (lr === undefined) return undefined;
   const preferredSchedule = settings.defaultSchedule === AUTO_SCHEDULE ? recipe.schedule : settings.defaultSchedule;

@@ -81,13 +81,15 @@ export function configFromArgs(values: Record<string, string | boolean | undefin
   }
   const arch = stringOption(values, 'arch', d.arch);
   const epochs = numberOption(values, 'epochs', d.epochs);
+  const loss = stringOption(values, 'loss', d.loss);
+  const tau = numberOption(values, 'tau', d.tau);
   // What the user leaves out comes from the architecture's recipe (core/train/recipe.ts).
-  const recipe = defaultRecipe(arch, epochs);
+  const recipe = defaultRecipe(arch, epochs, { loss, tau });
   const config: TrainConfig = {
     dataset: stringOption(values, 'dataset', d.dataset),
     arch,
-    loss: stringOption(values, 'loss', d.loss),
-    tau: numberOption(values, 'tau', d.tau),
+    loss,
+    tau,
     lambda: numberOption(values, 'lambda', d.lambda),
     epochs,
     batchSize: numberOption(values, 'batch-size', d.batchSize),

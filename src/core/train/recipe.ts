@@ -59,16 +59,31 @@ export function defaultSchedule(epochs: number): string {
   return `cosine+warmup:${defaultWarmupEpochs(epochs)}`;
 }
 
-export function defaultRecipe(arch: string, epochs: number): TrainingRecipe {
+/** The tau the low rate was found for; LogitNorm with a smaller tau gets a proportionally lower rate. */
+export const REFERENCE_TAU = 0.04;
+
+/**
+ * The recipe of an architecture for a run of `epochs`. On the networks without batch norm before
+ * the logits, LogitNorm with tau below 0.04 gets lr 0.01 * tau / 0.04: its gradient scales with
+ * 1 / tau (d loss / d f = (softmax - onehot) projected / (tau ||f||)), and at tau 0.005 and lr 0.01
+ * LeNet's logit norm ran away (2,290 after one epoch of MNIST, 43.7% accuracy); at 0.00125 it
+ * trained (91.5%). The networks with batch norm keep the paper's 0.1 for every tau (its sweep).
+ */
+export function defaultRecipe(arch: string, epochs: number, training: { loss?: string; tau?: number } = {}): TrainingRecipe {
   const rate = ARCHITECTURE_RATES[arch] ?? NO_BATCH_NORM_RATE;
-  return { lr: rate.lr, nesterov: rate.nesterov, schedule: defaultSchedule(epochs) };
+  let lr = rate.lr;
+  if (rate === NO_BATCH_NORM_RATE && training.loss === 'logitnorm' && training.tau !== undefined && training.tau > 0 && training.tau < REFERENCE_TAU) {
+    lr = Number((rate.lr * (training.tau / REFERENCE_TAU)).toPrecision(6));
+  }
+  return { lr, nesterov: rate.nesterov, schedule: defaultSchedule(epochs) };
 }
 
 /** One line for `--help` and the README. */
 export const RECIPE_SUMMARY =
   'Without --lr / --schedule / --nesterov the run gets its architecture\'s recipe: ' +
   `lr 0.1 with Nesterov momentum for the networks with batch norm before the logits (${archsWith(PAPER_RATE).join(', ')}), ` +
-  `lr 0.01 with plain momentum for the others (${archsWith(NO_BATCH_NORM_RATE).join(', ')}), where LogitNorm's logit norm runs away at 0.1; ` +
+  `lr 0.01 with plain momentum for the others (${archsWith(NO_BATCH_NORM_RATE).join(', ')}), where LogitNorm's logit norm runs away at 0.1 ` +
+  `(LogitNorm with tau below ${REFERENCE_TAU} on them: lr 0.01 * tau / ${REFERENCE_TAU}, its gradient grows as 1 / tau); ` +
   `both with cosine decay after a linear warm-up over ${WARMUP_FRACTION * 100}% of the run (at most ${MAX_WARMUP_EPOCHS} epoch).`;
 
 function archsWith(rate: ArchitectureRate): string[] {

@@ -24,6 +24,18 @@ test('networks with batch norm before the logits get the paper\'s lr 0.1 with Ne
   assert.equal(defaultRecipe('vgg', 5).lr, 0.01);
 });
 
+test('LogitNorm with tau below 0.04 on a network without batch norm gets lr 0.01 * tau / 0.04; other losses, larger taus and batch-norm networks do not', () => {
+  assert.equal(defaultRecipe('lenet', 5, { loss: 'logitnorm', tau: 0.005 }).lr, 0.00125);
+  assert.equal(defaultRecipe('mlp', 5, { loss: 'logitnorm', tau: 0.02 }).lr, 0.005);
+  assert.equal(defaultRecipe('lenet', 5, { loss: 'logitnorm', tau: 0.04 }).lr, 0.01);
+  assert.equal(defaultRecipe('lenet', 5, { loss: 'logitnorm', tau: 0.1 }).lr, 0.01);
+  assert.equal(defaultRecipe('lenet', 5, { loss: 'ce', tau: 0.005 }).lr, 0.01);
+  assert.equal(defaultRecipe('cnn-bn', 5, { loss: 'logitnorm', tau: 0.005 }).lr, 0.1);
+  // The CLI passes the loss and tau given: a sweep's tau 0.005 run gets the lower rate.
+  assert.equal(configFromArgs({ tau: '0.005' }).lr, 0.00125);
+  assert.equal(configFromArgs({ tau: '0.005', lr: '0.01' }).lr, 0.01);
+});
+
 test('a one-epoch default run reaches the full rate after a fifth of its steps (the old one-epoch warm-up never did)', () => {
   // 100 steps, lr 0.1, cosine over 1 epoch, warm-up 0.2 epoch = 20 steps.
   const schedule = parseSchedule(defaultRecipe('cnn-bn', 1).schedule, 0.1, 1);
