@@ -72,7 +72,7 @@ for (const run of runs) {
 const [ce, ln] = evaluations;
 const pct = (v) => (100 * v).toFixed(2);
 console.log('\n=== OOD detection, MNIST (ID) on LeNet: cross-entropy / LogitNorm (all values %) ===');
-console.log(`${'scorer'.padEnd(9)} ${'OOD set'.padEnd(14)} ${'FPR95 (lower better)'.padStart(22)} ${'AUROC'.padStart(16)} ${'AUPR-In'.padStart(16)} ${'FPR95 on f/(tau|f|)'.padStart(20)}`);
+console.log(`${'scorer'.padEnd(9)} ${'OOD set'.padEnd(14)} ${'FPR95 (lower better)'.padStart(22)} ${'AUROC'.padStart(16)} ${'AUPR-In'.padStart(16)} ${'FPR95 normalised'.padStart(20)}`);
 for (const a of ce.results) {
   const b = ln.results.find((x) => x.scorer === a.scorer && x.oodSet === a.oodSet);
   if (!b) continue;

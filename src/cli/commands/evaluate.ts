@@ -18,7 +18,7 @@ export const EVALUATE_USAGE = `usage: ood-lens evaluate RUN_OR_CHECKPOINT [--ood
   scorers: msp, odin, energy, gradnorm, maxlogit, react, knn, mahalanobis
   options, e.g.: --option energy.temperature=0.1 --option odin.epsilon=0.0014 --option knn.neighbours=50
   --normalised-logits: also score msp, maxlogit, energy and odin on f / (tau ||f||) instead of the raw logits f,
-    side by side in the table (tau: --normalised-tau, else the run's tau)`;
+    side by side in the table as "FPR95 normalised", "AUROC normalised" (tau: --normalised-tau, else the run's tau)`;
 
 /** "energy.temperature=0.1" -> { energy: { temperature: 0.1 } } */
 export function parseScorerOptions(specs: string[]): Record<string, ScorerOptions> {

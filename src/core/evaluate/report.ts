@@ -78,6 +78,7 @@ export function buildReport(evaluations: EvaluationResult[], options: { scorer?:
   if (withNormalised) {
     t1.columns.push(...NORMALISED_COLUMNS);
     t1.percent.push(true, true);
+    t1.title += NORMALISED_NOTE;
   }
   const oodSets = [...new Set(evals.flatMap((e) => e.results.map((r) => r.oodSet)))].sort();
   for (const set of [...oodSets, 'average']) {
@@ -110,6 +111,7 @@ export function buildReport(evaluations: EvaluationResult[], options: { scorer?:
   if (anyNormalised) {
     t2.columns.push(...NORMALISED_COLUMNS);
     t2.percent.push(true, true);
+    t2.title += NORMALISED_NOTE;
   }
   const scorers = [...new Set(evals.flatMap((e) => e.results.map((r) => r.scorer)))];
   for (const scorer of scorers) {
@@ -161,8 +163,12 @@ export function buildReport(evaluations: EvaluationResult[], options: { scorer?:
   return tables;
 }
 
-/** The report's columns for the metrics on normalised logits f / (tau ||f||). */
-export const NORMALISED_COLUMNS = ['FPR95 on f/(tau|f|)', 'AUROC on f/(tau|f|)'];
+/**
+ * The report's columns for the metrics on normalised logits f / (tau ||f||). No '|' in the names:
+ * it would split a Markdown table's column.
+ */
+export const NORMALISED_COLUMNS = ['FPR95 normalised', 'AUROC normalised'];
+const NORMALISED_NOTE = '; "normalised": the same scorer on f / (tau ‖f‖)';
 
 /** The mean of a metric on normalised logits over rows; NaN unless every row has it. */
 function normalisedMean(rows: ScorerOodResult[], metric: 'fpr95' | 'auroc'): number {
@@ -217,7 +223,7 @@ export function evaluationTable(r: EvaluationResult): Table {
   const one = (v: number | undefined): Cell | null => (v === undefined ? null : { mean: v, std: 0, n: 1 });
   return {
     id: 'evaluation',
-    title: `${r.runId} epoch ${r.checkpoint.epoch}`,
+    title: `${r.runId} epoch ${r.checkpoint.epoch}${withNormalised ? NORMALISED_NOTE : ''}`,
     labelColumns: ['scorer', 'OOD set'],
     columns: ['FPR95', 'AUROC', 'AUPR-In', 'AUPR-Out', ...(withNormalised ? NORMALISED_COLUMNS : [])],
     percent: [true, true, true, true, ...(withNormalised ? [true, true] : [])],

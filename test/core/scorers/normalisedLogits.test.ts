@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createScorer, withNormalisedLogits } from '../../../src/core/scorers';
 import { UserInputError } from '../../../src/core/errors';
 import { LOGITS_LAYER } from '../../../src/core/models/types';
-import { evaluationTable } from '../../../src/core/evaluate/report';
+import { evaluationTable, renderMarkdown } from '../../../src/core/evaluate/report';
 import type { EvaluationResult } from '../../../src/core/evaluate/results';
 
 before(async () => {
@@ -57,7 +57,10 @@ test('the evaluation table shows the normalised-logit metrics beside the raw one
   });
   const result = { runId: 'r', checkpoint: { epoch: 1, dir: '/r' }, results: [row('msp', 0.5, 0.1), row('gradnorm', 0.3)] } as unknown as EvaluationResult;
   const table = evaluationTable(result);
-  assert.deepEqual(table.columns.slice(4), ['FPR95 on f/(tau|f|)', 'AUROC on f/(tau|f|)']);
+  assert.deepEqual(table.columns.slice(4), ['FPR95 normalised', 'AUROC normalised']);
+  // No '|' in a column name: every Markdown line splits into 8 columns (+ the empty ends).
+  const markdown = renderMarkdown([table]).split('\n').filter((line) => line.startsWith('|'));
+  assert.ok(markdown.every((line) => line.split('|').length === 8 + 2), markdown.join('\n'));
   assert.deepEqual(table.rows[0].cells.slice(4).map((c) => c?.mean), [0.1, 0.99]);
   assert.deepEqual(table.rows[1].cells.slice(4), [null, null]);
 });
