@@ -5,18 +5,22 @@
  * and answers an unknown one with a one-line error.
  */
 export const DATASETS = ['mnist', 'fashion-mnist', 'cifar10', 'cifar100'] as const;
-export const ARCHITECTURES = ['mlp', 'lenet', 'cnn', 'wrn-40-2', 'resnet18', 'resnet34', 'densenet-bc-100'] as const;
+export const ARCHITECTURES = ['mlp', 'lenet', 'cnn', 'cnn-bn', 'wrn-40-2', 'resnet18', 'resnet34', 'densenet-bc-100'] as const;
 export const LOSSES = ['logitnorm', 'ce', 'logitpenalty'] as const;
 export const OOD_SETS = ['fashion-mnist', 'mnist', 'gaussian', 'uniform', 'cifar10', 'cifar100'] as const;
 export const SCORERS = ['msp', 'odin', 'energy', 'gradnorm', 'maxlogit', 'react', 'knn', 'mahalanobis'] as const;
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export const SCHEDULES = ['cosine+warmup:1', 'step:80,140', 'cosine', 'constant', 'step:80,140+warmup:1'] as const;
+/** The settings' values that mean "the engine's recipe for the architecture" (no flag passed). */
+export const AUTO_LEARNING_RATE = 0;
+export const AUTO_SCHEDULE = 'auto';
 export const EPOCH_CHOICES = [1, 2, 5, 10, 20, 50, 100, 200] as const;
 
 export const ARCHITECTURE_DETAILS: Record<string, string> = {
-  mlp: '784-256-256-10, seconds an epoch',
-  lenet: 'LeNet-5, no batch norm (lr 0.01 for LogitNorm)',
-  cnn: 'small CNN with batch norm',
+  mlp: '784-256-256-10, seconds an epoch (lr 0.01)',
+  lenet: 'LeNet-5, no batch norm (lr 0.01)',
+  cnn: 'small CNN, batch norm after the convs only (lr 0.01)',
+  'cnn-bn': 'small CNN with batch norm before the logits, as the paper\'s WRN (lr 0.1, the paper\'s recipe)',
   'wrn-40-2': 'WideResNet-40-2, the paper\'s CIFAR network (slow without a GPU)',
   resnet18: 'ResNet-18',
   resnet34: 'ResNet-34',

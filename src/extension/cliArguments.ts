@@ -12,7 +12,9 @@ export interface TrainOptions {
   lambda: number;
   epochs: number;
   batchSize: number;
-  lr: number;
+  /** undefined: the engine's recipe for the architecture (core/train/recipe.ts). */
+  lr?: number;
+  /** undefined: the engine's recipe (cosine after a warm-up of a fifth of the run). */
   schedule?: string;
   seed?: number;
   /** Train on the first N training images only; undefined = all of them. */
@@ -44,9 +46,9 @@ export function trainArguments(options: TrainOptions): string[] {
     '--loss', options.loss,
     '--epochs', String(options.epochs),
     '--batch-size', String(options.batchSize),
-    '--lr', String(options.lr),
     '--backend', options.backend,
   ];
+  if (options.lr !== undefined) args.push('--lr', String(options.lr));
   if (options.loss === 'logitnorm') args.push('--tau', String(options.tau));
   if (options.loss === 'logitpenalty') args.push('--lambda', String(options.lambda));
   if (options.schedule) args.push('--schedule', options.schedule);

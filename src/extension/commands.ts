@@ -20,7 +20,8 @@ import { jobUsingRun } from './jobQueue';
 import type { JobOutcome, JobRunner } from './jobRunner';
 import { listCheckpoints, listEvaluations } from './runFolders';
 import type { RunNode, RunsTreeNode, RunsTreeProvider } from './runsTree';
-import { primaryWorkspaceFolder, readSettings, resolvedDataFolder, runsRootOfFolder, type OodLensSettings } from './settings';
+import { AUTO_LEARNING_RATE, AUTO_SCHEDULE, primaryWorkspaceFolder, readSettings, resolvedDataFolder, runsRootOfFolder, type OodLensSettings } from './settings';
+import { defaultRecipe } from '../core/train/recipe';
 import type { SweepDriver } from './sweepDriver';
 import type { SweepPanels } from './sweepPanels';
 import { DEFAULT_SWEEP_TAUS, parseTauList, type SweepRecord } from './sweepRecord';
@@ -150,8 +151,9 @@ function baseTrainOptions(settings: OodLensSettings, context: CommandContext, fo
     lambda: settings.defaultLambda,
     epochs: choices.epochs,
     batchSize: settings.defaultBatchSize,
-    lr: settings.defaultLearningRate,
-    schedule: settings.defaultSchedule,
+    // The auto values leave the flags out: the engine picks its recipe for the architecture.
+    lr: settings.defaultLearningRate > AUTO_LEARNING_RATE ? settings.defaultLearningRate : undefined,
+    schedule: settings.defaultSchedule === AUTO_SCHEDULE ? undefined : settings.defaultSchedule,
     limit: settings.defaultLimit > 0 ? settings.defaultLimit : undefined,
     oodProbe: settings.defaultOodProbe,
     backend: settings.backend,
@@ -265,9 +267,19 @@ async function fullTrain(context: CommandContext): Promise<JobOutcome | undefine
   if (epochs === undefined) return undefined;
   const batchSize = await askNumber(`${title}: batch size`, settings.defaultBatchSize, 'integer');
   if (batchSize === undefined) return undefined;
-  const lr = await askNumber(`${title}: learning rate`, settings.defaultLearningRate, 'positive', 'SGD with momentum 0.9; LeNet with LogitNorm needs 0.01.');
+  // The recipe of the architecture and epochs just picked (the engine's, core/train/recipe.ts),
+  // unless the settings name a rate or schedule of their own.
+  const recipe = defaultRecipe(architecture, epochs, { loss, tau });
+  const lr = await askNumber(
+    `${title}: learning rate`,
+    settings.defaultLearningRate > AUTO_LEARNING_RATE ? settings.defaultLearningRate : recipe.lr,
+    'positive',
+    `SGD with momentum 0.9${recipe.nesterov ? ' (Nesterov)' : ''}; ${architecture}'s recipe: ${recipe.lr}${recipe.lr < 0.1 ? ' (no batch norm before the logits: LogitNorm runs away at 0.1; lower still for tau below 0.04)' : ' (the paper\'s)'}.`,
+  );
   if (lr === undefined) return undefined;
-  const schedule = await pickFromList(`${title}: learning-rate schedule`, [...new Set([settings.defaultSchedule, ...SCHEDULES])], settings.defaultSchedule, {
+  const preferredSchedule = settings.defaultSchedule === AUTO_SCHEDULE ? recipe.schedule : settings.defaultSchedule;
+  const schedule = await pickFromList(`${title}: learning-rate schedule`, [...new Set([preferredSchedule, recipe.schedule, ...SCHEDULES])], preferredSchedule, {
+    [recipe.schedule]: `the recipe for ${epochs} epoch${epochs === 1 ? '' : 's'}: linear warm-up over a fifth of the run (at most one epoch), then cosine to 0`,
     'cosine+warmup:1': 'linear warm-up over the first epoch, then cosine to 0 (keeps LogitNorm from blowing up the logit norm early)',
     'step:80,140': 'x0.1 at epochs 80 and 140 (the paper)',
     cosine: 'cosine to 0',

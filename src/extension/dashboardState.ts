@@ -51,6 +51,8 @@ export async function dashboardStateOfRun(runDir: string): Promise<DashboardStat
   const history = await readHistory(runDir);
   const facts = configFacts(summary.config);
   if (typeof summary.bestTestAccuracy === 'number') facts.unshift({ key: 'best test accuracy', value: `${(100 * summary.bestTestAccuracy).toFixed(2)}%` });
+  // Warnings first (after an error): a runaway logit norm is what a user must not miss.
+  for (const warning of [...(summary.warnings ?? [])].reverse()) facts.unshift({ key: 'warning', value: warning });
   if (summary.error) facts.unshift({ key: 'error', value: summary.error });
   if (summary.problem) facts.unshift({ key: 'problem', value: summary.problem });
   return {

@@ -26,6 +26,8 @@ export interface RunFolderSummary {
   epochsDone?: number;
   /** The engine's message when the run failed. */
   error?: string;
+  /** The engine's warnings about the run (e.g. `logit-norm-runaway: ...`), oldest first. */
+  warnings?: string[];
 }
 
 /** One `<run>/evaluations/<id>.json`, read and checked for its format marker. */
@@ -71,6 +73,7 @@ export async function readRunSummary(runDir: string): Promise<RunFolderSummary> 
     bestTestAccuracy: typeof parsed.bestTestAccuracy === 'number' ? parsed.bestTestAccuracy : undefined,
     epochsDone: typeof parsed.epochsDone === 'number' ? parsed.epochsDone : undefined,
     error: typeof parsed.error === 'string' ? parsed.error : undefined,
+    warnings: Array.isArray(parsed.warnings) ? parsed.warnings.filter((w): w is string => typeof w === 'string') : undefined,
   };
 }
 

@@ -4,7 +4,10 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { AUTO_LEARNING_RATE, AUTO_SCHEDULE } from './choices';
 import { RUNS_FOLDER_RELATIVE, runsRootOf } from './runFolders';
+
+export { AUTO_LEARNING_RATE, AUTO_SCHEDULE };
 
 export const SETTINGS_SECTION = 'oodLens';
 
@@ -18,8 +21,9 @@ export interface OodLensSettings {
   defaultLambda: number;
   defaultEpochs: number;
   defaultBatchSize: number;
+  /** 0 = the architecture's recipe (core/train/recipe.ts): no --lr is passed. */
   defaultLearningRate: number;
-  /** A schedule the CLI's --schedule takes, e.g. cosine+warmup:1. */
+  /** A schedule the CLI's --schedule takes, e.g. cosine+warmup:1; `auto` = the recipe's (no --schedule). */
   defaultSchedule: string;
   /** 0 = every training image. */
   defaultLimit: number;
@@ -41,8 +45,8 @@ export const DEFAULT_SETTINGS: OodLensSettings = {
   defaultLambda: 0.05,
   defaultEpochs: 5,
   defaultBatchSize: 128,
-  defaultLearningRate: 0.01,
-  defaultSchedule: 'cosine+warmup:1',
+  defaultLearningRate: AUTO_LEARNING_RATE,
+  defaultSchedule: AUTO_SCHEDULE,
   defaultLimit: 0,
   defaultOodProbe: 'gaussian',
   defaultOodSets: ['fashion-mnist', 'gaussian', 'uniform'],

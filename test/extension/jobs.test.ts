@@ -112,7 +112,7 @@ test('trainArguments: every option on the command line, --out and --events jsonl
     schedule: 'cosine', seed: 7, limit: 500, oodProbe: 'gaussian', backend: 'auto', dataFolder: '/data', cacheFolder: '/cache', runsFolder: '/ws/.oodlens/runs',
   });
   assert.deepEqual(args, [
-    'train', '--dataset', 'mnist', '--arch', 'lenet', '--loss', 'logitnorm', '--epochs', '3', '--batch-size', '64', '--lr', '0.01', '--backend', 'auto',
+    'train', '--dataset', 'mnist', '--arch', 'lenet', '--loss', 'logitnorm', '--epochs', '3', '--batch-size', '64', '--backend', 'auto', '--lr', '0.01',
     '--tau', '0.04', '--schedule', 'cosine', '--seed', '7', '--limit', '500', '--ood-probe', 'gaussian', '--data-dir', '/data', '--cache-dir', '/cache',
     '--out', '/ws/.oodlens/runs', '--events', 'jsonl',
   ]);
@@ -121,6 +121,11 @@ test('trainArguments: every option on the command line, --out and --events jsonl
   const penalty = trainArguments({ dataset: 'mnist', architecture: 'mlp', loss: 'logitpenalty', tau: 0.04, lambda: 0.1, epochs: 1, batchSize: 128, lr: 0.1, backend: 'wasm', runsFolder: '/r' });
   assert.deepEqual(penalty.slice(penalty.indexOf('--lambda'), penalty.indexOf('--lambda') + 2), ['--lambda', '0.1']);
   assert.equal(trainJobTitle({ loss: 'logitnorm', tau: 0.04, lambda: 0.05, architecture: 'lenet', dataset: 'mnist', epochs: 1 }), 'Train LogitNorm tau=0.04 · lenet on mnist, 1 epoch');
+});
+
+test('trainArguments: no learning rate or schedule given leaves both flags out (the engine\'s recipe)', () => {
+  const args = trainArguments({ dataset: 'mnist', architecture: 'cnn-bn', loss: 'ce', tau: 0.04, lambda: 0.05, epochs: 1, batchSize: 128, backend: 'wasm', runsFolder: '/r' });
+  assert.ok(!args.includes('--lr') && !args.includes('--schedule') && !args.includes('--nesterov'), args.join(' '));
 });
 
 test('evaluateArguments', () => {

@@ -12,10 +12,13 @@ import { COMMON_OPTIONS, backendOption, eventsMode, runsRootOption } from './tra
 
 export const EVALUATE_USAGE = `usage: ood-lens evaluate RUN_OR_CHECKPOINT [--ood fashion-mnist,gaussian,uniform] [--scorers msp,odin,energy,gradnorm]
          [--option scorer.name=value ...] [--ood-count 10000] [--id-limit N] [--fit-samples 5000]
+         [--normalised-logits] [--normalised-tau TAU]
          [--backend auto|...] [--out RUNS_DIR] [--cache-dir DIR] [--json] [--events jsonl]
   RUN_OR_CHECKPOINT: a run id, a run folder, or a checkpoint folder (<run>/checkpoints/epoch-N)
   scorers: msp, odin, energy, gradnorm, maxlogit, react, knn, mahalanobis
-  options, e.g.: --option energy.temperature=0.1 --option odin.epsilon=0.0014 --option knn.neighbours=50`;
+  options, e.g.: --option energy.temperature=0.1 --option odin.epsilon=0.0014 --option knn.neighbours=50
+  --normalised-logits: also score msp, maxlogit, energy and odin on f / (tau ||f||) instead of the raw logits f,
+    side by side in the table as "FPR95 normalised", "AUROC normalised" (tau: --normalised-tau, else the run's tau)`;
 
 /** "energy.temperature=0.1" -> { energy: { temperature: 0.1 } } */
 export function parseScorerOptions(specs: string[]): Record<string, ScorerOptions> {
@@ -32,7 +35,7 @@ export function parseScorerOptions(specs: string[]): Record<string, ScorerOption
 export async function evaluateCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     argv,
-    { ...COMMON_OPTIONS, ood: { type: 'string' }, scorers: { type: 'string' }, option: { type: 'string', multiple: true }, 'ood-count': { type: 'string' }, 'id-limit': { type: 'string' }, 'fit-samples': { type: 'string' }, json: { type: 'boolean' } },
+    { ...COMMON_OPTIONS, ood: { type: 'string' }, scorers: { type: 'string' }, option: { type: 'string', multiple: true }, 'ood-count': { type: 'string' }, 'id-limit': { type: 'string' }, 'fit-samples': { type: 'string' }, json: { type: 'boolean' }, 'normalised-logits': { type: 'boolean' }, 'normalised-tau': { type: 'string' } },
     EVALUATE_USAGE,
   );
   if (values.help) {
@@ -45,7 +48,15 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   const rawOptions = (values as Record<string, unknown>).option;
   const scorerOptions = parseScorerOptions(Array.isArray(rawOptions) ? (rawOptions as string[]) : []);
   checkScorerNames(scorers, scorerOptions);
+  if (values['normalised-tau'] !== undefined && values['normalised-logits'] !== true) {
+    throw new UserInputError('--normalised-tau needs --normalised-logits', String(values['normalised-tau']), '--normalised-logits --normalised-tau TAU');
+  }
   const { run, checkpoint } = resolveCheckpoint(new RunStore(runsRootOption(values)), positionals[0]);
+  let normalisedLogitsTau: number | undefined;
+  if (values['normalised-logits'] === true) {
+    normalisedLogitsTau = numberOption(values, 'normalised-tau', run.record.config.tau);
+    if (!(normalisedLogitsTau > 0)) throw new UserInputError(`--normalised-tau must be > 0, got ${normalisedLogitsTau}`, String(normalisedLogitsTau), 'a number > 0');
+  }
   const backend = await initBackend(backendOption(values));
   const idLimit = stringOption(values, 'id-limit');
   const stop = onStopSignal();
@@ -57,6 +68,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
       oodCount: numberOption(values, 'ood-count', 10000),
       idLimit: idLimit === undefined ? undefined : numberOption(values, 'id-limit', 0),
       fitSamples: numberOption(values, 'fit-samples', 5000),
+      normalisedLogitsTau,
       cacheDir: stringOption(values, 'cache-dir') ?? defaultCacheDir(),
       backend: { name: backend.name, reason: backend.reason },
       hooks: { onEvent: (e) => out.emit(e), shouldStop: stop.requested, log: (m) => out.log(m) },

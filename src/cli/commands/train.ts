@@ -3,6 +3,7 @@ import { initBackend, isBackendName, BACKEND_NAMES } from '../../core/backend';
 import { UserInputError } from '../../core/errors';
 import { defaultCacheDir } from '../../core/data/cacheDir';
 import { DEFAULT_TRAIN_CONFIG, describeConfig, validateTrainConfig, type TrainConfig } from '../../core/train/config';
+import { defaultRecipe, RECIPE_SUMMARY } from '../../core/train/recipe';
 import { checkTrainNames, train, TrainingDivergedError } from '../../core/train/trainer';
 import { RunStore, defaultRunsRoot, type Run } from '../../core/runs/runStore';
 import { listOption, numberOption, parseCommandArgs, stringOption, type OptionSpec } from '../args';
@@ -10,12 +11,14 @@ import { Output } from '../output';
 import { onStopSignal } from '../signals';
 
 export const TRAIN_USAGE = `usage: ood-lens train --dataset mnist --arch lenet --loss logitnorm [--tau 0.04] [--lambda 0.05]
-         [--epochs 5] [--batch-size 128] [--lr 0.1] [--momentum 0.9] [--nesterov] [--weight-decay 5e-4]
-         [--schedule step:80,140|cosine|constant[+warmup:EPOCHS]] [--dropout 0.3] [--seed 1] [--limit N] [--no-augment]
+         [--epochs 5] [--batch-size 128] [--lr LR] [--momentum 0.9] [--nesterov|--no-nesterov] [--weight-decay 5e-4]
+         [--schedule cosine|step:80,140|constant[+warmup:EPOCHS]] [--dropout 0.3] [--seed 1] [--limit N] [--no-augment]
          [--ood-probe gaussian] [--probe-size 1000] [--val-fraction 0.1] [--checkpoint-every 1]
          [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--workers 1] [--data-dir DIR] [--cache-dir DIR]
          [--out RUNS_DIR] [--events jsonl]
-       ood-lens train --resume RUN [--epochs N] [--workers N] [--out RUNS_DIR] [--events jsonl]`;
+       ood-lens train --resume RUN [--epochs N] [--workers N] [--out RUNS_DIR] [--events jsonl]
+architectures: mlp, lenet, cnn, cnn-bn (batch norm before the logits), wrn-40-2, resnet18, resnet34, densenet-bc-100
+${RECIPE_SUMMARY}`;
 
 export const COMMON_OPTIONS: OptionSpec = {
   out: { type: 'string' },
@@ -38,6 +41,7 @@ const TRAIN_OPTIONS: OptionSpec = {
   lr: { type: 'string' },
   momentum: { type: 'string' },
   nesterov: { type: 'boolean' },
+  'no-nesterov': { type: 'boolean' },
   'weight-decay': { type: 'string' },
   schedule: { type: 'string' },
   dropout: { type: 'string' },
@@ -72,19 +76,28 @@ export function runsRootOption(values: Record<string, string | boolean | undefin
 export function configFromArgs(values: Record<string, string | boolean | undefined>): TrainConfig {
   const d = DEFAULT_TRAIN_CONFIG;
   const limit = stringOption(values, 'limit');
+  if (values.nesterov === true && values['no-nesterov'] === true) {
+    throw new UserInputError('--nesterov and --no-nesterov contradict each other: give one of them', '--nesterov --no-nesterov', 'one of --nesterov, --no-nesterov');
+  }
+  const arch = stringOption(values, 'arch', d.arch);
+  const epochs = numberOption(values, 'epochs', d.epochs);
+  const loss = stringOption(values, 'loss', d.loss);
+  const tau = numberOption(values, 'tau', d.tau);
+  // What the user leaves out comes from the architecture's recipe (core/train/recipe.ts).
+  const recipe = defaultRecipe(arch, epochs, { loss, tau });
   const config: TrainConfig = {
     dataset: stringOption(values, 'dataset', d.dataset),
-    arch: stringOption(values, 'arch', d.arch),
-    loss: stringOption(values, 'loss', d.loss),
-    tau: numberOption(values, 'tau', d.tau),
+    arch,
+    loss,
+    tau,
     lambda: numberOption(values, 'lambda', d.lambda),
-    epochs: numberOption(values, 'epochs', d.epochs),
+    epochs,
     batchSize: numberOption(values, 'batch-size', d.batchSize),
-    lr: numberOption(values, 'lr', d.lr),
+    lr: numberOption(values, 'lr', recipe.lr),
     momentum: numberOption(values, 'momentum', d.momentum),
-    nesterov: values.nesterov === true,
+    nesterov: values.nesterov === true ? true : values['no-nesterov'] === true ? false : recipe.nesterov,
     weightDecay: numberOption(values, 'weight-decay', d.weightDecay),
-    schedule: stringOption(values, 'schedule', d.schedule),
+    schedule: stringOption(values, 'schedule', recipe.schedule),
     dropout: numberOption(values, 'dropout', d.dropout),
     seed: numberOption(values, 'seed', d.seed),
     limit: limit === undefined ? undefined : numberOption(values, 'limit', 0),

@@ -18,7 +18,7 @@ import {
   reliabilityBins,
   sharedRange,
 } from '../metrics';
-import { createScorer, getScorer, idTrainingDataFromImageSet, type Scorer, type ScorerOptions } from '../scorers';
+import { createScorer, getScorer, idTrainingDataFromImageSet, NORMALISED_LOGIT_SCORERS, withNormalisedLogits, type Scorer, type ScorerOptions } from '../scorers';
 import { loadModelFromDir } from '../runs/checkpoint';
 import { writeJsonAtomic } from '../runs/atomicWrite';
 import { epochOfCheckpointFolder, isCheckpointPath } from '../runs/checkpointFolders';
@@ -40,6 +40,11 @@ export interface EvaluateOptions {
   /** ID training images the fitted scorers (react, knn, mahalanobis) learn from. */
   fitSamples?: number;
   histogramBins?: number;
+  /**
+   * Also score on the normalised logits f / (tau (||f|| + 1e-7)) with this tau (the scorers of
+   * NORMALISED_LOGIT_SCORERS); the metrics land beside the raw ones in each result row.
+   */
+  normalisedLogitsTau?: number;
   batchSize?: number;
   cacheDir?: string;
   backend: { name: string; reason: string };
@@ -173,6 +178,12 @@ export async function evaluateCheckpoint(run: Run<TrainConfig>, checkpoint: Chec
 
     const results: ScorerOodResult[] = [];
     const bins = options.histogramBins ?? 50;
+    const normalisedTau = options.normalisedLogitsTau;
+    const normalisedModel = normalisedTau === undefined ? undefined : withNormalisedLogits(model, normalisedTau);
+    if (normalisedModel) {
+      const skipped = options.scorers.filter((name) => !NORMALISED_LOGIT_SCORERS.includes(name));
+      if (skipped.length) log(`normalised logits: ${skipped.join(', ')} read more than the logits and are scored on the raw model only`);
+    }
     for (const name of options.scorers) {
       const scorer = createScorer(name, { ...(name === 'odin' ? { inputStd: norm.std } : {}), ...scorerOptions[name] });
       scorers.push(scorer);
@@ -180,16 +191,23 @@ export async function evaluateCheckpoint(run: Run<TrainConfig>, checkpoint: Chec
         await scorer.fit(model, idTrainingDataFromImageSet(data.train, norm, k, { batchSize, limit: options.fitSamples ?? 5000 }));
       }
       const idScores = await scoreSet(scorer, model, idTest, norm, batchSize, hooks.shouldStop);
+      const onNormalised = normalisedModel && normalisedTau !== undefined && NORMALISED_LOGIT_SCORERS.includes(name) ? normalisedModel : undefined;
+      const idScoresNormalised = onNormalised ? await scoreSet(scorer, onNormalised, idTest, norm, batchSize, hooks.shouldStop) : undefined;
       progress(`${name}: ID`);
       for (const set of oodSets) {
         const oodScores = await scoreSet(scorer, model, set, norm, batchSize, hooks.shouldStop);
         const m = detectionMetrics(idScores, oodScores);
+        let normalised: ScorerOodResult['normalised'];
+        if (onNormalised && idScoresNormalised && normalisedTau !== undefined) {
+          const n = detectionMetrics(idScoresNormalised, await scoreSet(scorer, onNormalised, set, norm, batchSize, hooks.shouldStop));
+          normalised = { tau: normalisedTau, fpr95: n.fpr95, auroc: n.auroc, auprIn: n.auprIn, auprOut: n.auprOut };
+        }
         const range = sharedRange(idScores, oodScores);
         const h = (v: Float32Array) => {
           const hist = histogram(v, { bins, min: range.min, max: range.max });
           return { min: hist.min, max: hist.max, edges: Array.from(hist.edges), counts: Array.from(hist.counts) };
         };
-        results.push({ scorer: name, oodSet: set.name, ...m, histogram: { id: h(idScores), ood: h(oodScores) } });
+        results.push({ scorer: name, oodSet: set.name, ...m, histogram: { id: h(idScores), ood: h(oodScores) }, ...(normalised ? { normalised } : {}) });
         progress(`${name}: ${set.name}`);
       }
     }

@@ -1,4 +1,4 @@
-import type { EvaluationResult } from './results';
+import type { EvaluationResult, ScorerOodResult } from './results';
 
 /**
  * The paper's tables from evaluation files. Runs that differ only in their seed form one
@@ -73,16 +73,26 @@ export function buildReport(evaluations: EvaluationResult[], options: { scorer?:
     percent: [true, true, true, true],
     rows: [],
   };
+  // Scored on normalised logits too (evaluate --normalised-logits): two more columns, side by side.
+  const withNormalised = evals.some((e) => e.results.some((r) => r.scorer === mainScorer && r.normalised));
+  if (withNormalised) {
+    t1.columns.push(...NORMALISED_COLUMNS);
+    t1.percent.push(true, true);
+    t1.title += NORMALISED_NOTE;
+  }
   const oodSets = [...new Set(evals.flatMap((e) => e.results.map((r) => r.oodSet)))].sort();
   for (const set of [...oodSets, 'average']) {
     for (const name of configNames) {
       const runs = configs.get(name) ?? [];
+      const mainRows = (e: EvaluationResult) => e.results.filter((r) => r.scorer === mainScorer && (set === 'average' || r.oodSet === set));
       const perRun = (metric: 'fpr95' | 'auroc' | 'auprIn' | 'auprOut') =>
         runs.map((e) => {
-          const rs = e.results.filter((r) => r.scorer === mainScorer && (set === 'average' || r.oodSet === set));
+          const rs = mainRows(e);
           return rs.length ? mean(rs.map((r) => r[metric])) : NaN;
         });
+      const perRunNormalised = (metric: 'fpr95' | 'auroc') => runs.map((e) => normalisedMean(mainRows(e), metric));
       const cells = [cell(perRun('fpr95')), cell(perRun('auroc')), cell(perRun('auprIn')), cell(perRun('auprOut'))];
+      if (withNormalised) cells.push(cell(perRunNormalised('fpr95')), cell(perRunNormalised('auroc')));
       if (cells.some((c) => c !== null)) t1.rows.push({ label: [set, name], cells });
     }
   }
@@ -97,12 +107,19 @@ export function buildReport(evaluations: EvaluationResult[], options: { scorer?:
     percent: [true, true, true],
     rows: [],
   };
+  const anyNormalised = evals.some((e) => e.results.some((r) => r.normalised));
+  if (anyNormalised) {
+    t2.columns.push(...NORMALISED_COLUMNS);
+    t2.percent.push(true, true);
+    t2.title += NORMALISED_NOTE;
+  }
   const scorers = [...new Set(evals.flatMap((e) => e.results.map((r) => r.scorer)))];
   for (const scorer of scorers) {
     for (const name of configNames) {
       const runs = configs.get(name) ?? [];
       const perRun = (metric: 'fpr95' | 'auroc' | 'auprIn') => runs.map((e) => mean(e.results.filter((r) => r.scorer === scorer).map((r) => r[metric])));
       const cells = [cell(perRun('fpr95')), cell(perRun('auroc')), cell(perRun('auprIn'))];
+      if (anyNormalised) cells.push(...(['fpr95', 'auroc'] as const).map((metric) => cell(runs.map((e) => normalisedMean(e.results.filter((r) => r.scorer === scorer), metric)))));
       if (cells.some((c) => c !== null)) t2.rows.push({ label: [scorer, name], cells });
     }
   }
@@ -143,6 +160,19 @@ export function buildReport(evaluations: EvaluationResult[], options: { scorer?:
   };
   tables.push(t5);
   return tables;
+}
+
+/**
+ * The report's columns for the metrics on normalised logits f / (tau ||f||). No '|' in the names:
+ * it would split a Markdown table's column.
+ */
+export const NORMALISED_COLUMNS = ['FPR95 normalised', 'AUROC normalised'];
+const NORMALISED_NOTE = '; "normalised": the same scorer on f / (tau ‖f‖)';
+
+/** The mean of a metric on normalised logits over rows; NaN unless every row has it. */
+function normalisedMean(rows: ScorerOodResult[], metric: 'fpr95' | 'auroc'): number {
+  if (rows.length === 0 || rows.some((r) => !r.normalised)) return NaN;
+  return mean(rows.map((r) => (r.normalised as NonNullable<ScorerOodResult['normalised']>)[metric]));
 }
 
 function formatCell(c: Cell | null, percent: boolean): string {
@@ -188,12 +218,17 @@ export function renderText(table: Table): string {
 
 /** The table of one evaluation: scorer x OOD set. */
 export function evaluationTable(r: EvaluationResult): Table {
+  const withNormalised = r.results.some((x) => x.normalised);
+  const one = (v: number | undefined): Cell | null => (v === undefined ? null : { mean: v, std: 0, n: 1 });
   return {
     id: 'evaluation',
-    title: `${r.runId} epoch ${r.checkpoint.epoch}`,
+    title: `${r.runId} epoch ${r.checkpoint.epoch}${withNormalised ? NORMALISED_NOTE : ''}`,
     labelColumns: ['scorer', 'OOD set'],
-    columns: ['FPR95', 'AUROC', 'AUPR-In', 'AUPR-Out'],
-    percent: [true, true, true, true],
-    rows: r.results.map((x) => ({ label: [x.scorer, x.oodSet], cells: [x.fpr95, x.auroc, x.auprIn, x.auprOut].map((v) => ({ mean: v, std: 0, n: 1 })) })),
+    columns: ['FPR95', 'AUROC', 'AUPR-In', 'AUPR-Out', ...(withNormalised ? NORMALISED_COLUMNS : [])],
+    percent: [true, true, true, true, ...(withNormalised ? [true, true] : [])],
+    rows: r.results.map((x) => ({
+      label: [x.scorer, x.oodSet],
+      cells: [...[x.fpr95, x.auroc, x.auprIn, x.auprOut].map(one), ...(withNormalised ? [one(x.normalised?.fpr95), one(x.normalised?.auroc)] : [])],
+    })),
   };
 }

@@ -21,6 +21,19 @@ export interface ScorerOodResult {
   auprOut: number;
   /** ID test scores and this OOD set's scores, on one shared range. */
   histogram: { id: HistogramData; ood: HistogramData };
+  /**
+   * The same scorer on the normalised logits f / (tau (||f|| + 1e-7)) instead of the raw ones
+   * (`evaluate --normalised-logits`); only for the scorers that read nothing but the logits.
+   */
+  normalised?: NormalisedLogitMetrics;
+}
+
+export interface NormalisedLogitMetrics {
+  tau: number;
+  fpr95: number;
+  auroc: number;
+  auprIn: number;
+  auprOut: number;
 }
 
 export interface ReliabilityBinData {

@@ -53,8 +53,9 @@ export class NetworkBuilder {
     return this.apply(layer, padded);
   }
 
-  dense(name: string, x: tf.SymbolicTensor, units: number, activation?: 'relu'): tf.SymbolicTensor {
-    return this.apply(this.denseLayer(name, units, activation), x);
+  /** A dense layer; useBias false where a batch norm follows (its beta is the bias). */
+  dense(name: string, x: tf.SymbolicTensor, units: number, activation?: 'relu', useBias = true): tf.SymbolicTensor {
+    return this.apply(this.denseLayer(name, units, activation, useBias), x);
   }
 
   batchNorm(name: string, x: tf.SymbolicTensor): tf.SymbolicTensor {
@@ -116,11 +117,12 @@ export class NetworkBuilder {
     return tf.model({ inputs: this.input, outputs: [logits, features], name: this.spec.arch });
   }
 
-  private denseLayer(name: string, units: number, activation?: 'relu'): tf.layers.Layer {
+  private denseLayer(name: string, units: number, activation?: 'relu', useBias = true): tf.layers.Layer {
     return tf.layers.dense({
       name: this.claim(name),
       units,
       activation,
+      useBias,
       // U(-1/sqrt(fan_in), 1/sqrt(fan_in)): limit sqrt(3 * scale / fan_in) with scale 1/3.
       kernelInitializer: tf.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform', seed: this.seedFor(name) }),
       biasInitializer: 'zeros',

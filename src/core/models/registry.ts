@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { lookup, UserInputError } from '../errors';
 import { buildSmallCnn } from './cnn';
+import { buildCnnBn } from './cnnBn';
 import { denseNetBC } from './denseNet';
 import { buildLeNet } from './lenet';
 import { buildMlp } from './mlp';
@@ -16,6 +17,7 @@ export const MODELS: Record<string, ModelFactory> = {
   mlp: buildMlp,
   lenet: buildLeNet,
   cnn: buildSmallCnn,
+  'cnn-bn': buildCnnBn,
   'wrn-40-2': wideResNet(40, 2),
   resnet18: resNet([2, 2, 2, 2]),
   resnet34: resNet([3, 4, 6, 3]),

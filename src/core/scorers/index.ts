@@ -10,3 +10,4 @@ export { createGradNorm, gradNormOfOutputs } from './gradNorm';
 export { createReact, percentile } from './react';
 export { createKnn } from './knn';
 export { createMahalanobis, fitSharedGaussian, type GaussianFit } from './mahalanobis';
+export { withNormalisedLogits, NORMALISED_LOGIT_SCORERS } from './normalisedLogits';

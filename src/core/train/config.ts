@@ -1,5 +1,6 @@
 import { UserInputError } from '../errors';
 import { DEFAULT_LAMBDA, DEFAULT_TAU, getLoss } from '../losses';
+import { defaultRecipe } from './recipe';
 
 /** Everything that defines a training run; stored in run.json, so a run can be resumed or redone. */
 export interface TrainConfig {
@@ -16,7 +17,7 @@ export interface TrainConfig {
   momentum: number;
   nesterov: boolean;
   weightDecay: number;
-  /** constant | cosine | step:80,140 */
+  /** constant | cosine | step:80,140, optionally +warmup:E (see schedule.ts) */
   schedule: string;
   /** Dropout rate for the architectures that have dropout (WRN). */
   dropout: number;
@@ -43,19 +44,28 @@ export interface TrainConfig {
   workers?: number;
 }
 
+const DEFAULT_ARCH = 'lenet';
+const DEFAULT_EPOCHS = 5;
+const DEFAULT_ARCH_RECIPE = defaultRecipe(DEFAULT_ARCH, DEFAULT_EPOCHS);
+
+/**
+ * The defaults of `ood-lens train`. lr, nesterov and schedule are the default architecture's
+ * recipe at the default epochs; the CLI takes them from the recipe of the architecture and epochs
+ * actually given (recipe.ts), so these three only hold for lenet, 5 epochs.
+ */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   dataset: 'mnist',
-  arch: 'lenet',
+  arch: DEFAULT_ARCH,
   loss: 'logitnorm',
   tau: DEFAULT_TAU,
   lambda: DEFAULT_LAMBDA,
-  epochs: 5,
+  epochs: DEFAULT_EPOCHS,
   batchSize: 128,
-  lr: 0.1,
+  lr: DEFAULT_ARCH_RECIPE.lr,
   momentum: 0.9,
-  nesterov: false,
+  nesterov: DEFAULT_ARCH_RECIPE.nesterov,
   weightDecay: 5e-4,
-  schedule: 'step:80,140',
+  schedule: DEFAULT_ARCH_RECIPE.schedule,
   dropout: 0.3,
   seed: 1,
   augment: true,

@@ -17,6 +17,7 @@ const FEATURE_WIDTH: Record<string, number> = {
   mlp: 256,
   lenet: 84,
   cnn: 128,
+  'cnn-bn': 128,
   'wrn-40-2': 128, // 64 * widen factor 2
   resnet18: 512,
   resnet34: 512,

@@ -6,7 +6,7 @@ export const MNIST_SHAPE: ModelSpec['inputShape'] = [28, 28, 1];
 export const CIFAR_SHAPE: ModelSpec['inputShape'] = [32, 32, 3];
 
 /** The small architectures, checked on MNIST-size inputs; the big ones on CIFAR-size inputs. */
-export const SMALL_ARCHS = ['mlp', 'lenet', 'cnn'] as const;
+export const SMALL_ARCHS = ['mlp', 'lenet', 'cnn', 'cnn-bn'] as const;
 export const BIG_ARCHS = ['wrn-40-2', 'resnet18', 'resnet34', 'densenet-bc-100'] as const;
 
 /**

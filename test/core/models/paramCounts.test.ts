@@ -55,6 +55,36 @@ test('cnn has 421,738 trainable parameters on MNIST', () => {
   assert.equal(trainableParams('cnn', CIFAR_SHAPE), 864 + 64 + 18_432 + 128 + 524_416 + 1_290);
 });
 
+test('cnn-bn has 468,138 trainable parameters on MNIST', () => {
+  // conv1   3*3*1*32           =     288   (no conv bias: each batch norm adds its own beta)
+  // bn1     2*32               =      64
+  // conv2   3*3*32*32          =   9,216
+  // bn2     2*32               =      64
+  // conv3   3*3*32*64          =  18,432   (after pool1: 14x14x32)
+  // bn3     2*64               =     128
+  // conv4   3*3*64*64          =  36,864
+  // bn4     2*64               =     128
+  // fc1     (7*7*64)*128       = 401,408   (no bias: the batch norm after it)
+  // bn_fc1  2*128              =     256
+  // logits  128*10 + 10        =   1,290
+  const mnist = 288 + 64 + 9_216 + 64 + 18_432 + 128 + 36_864 + 128 + 401_408 + 256 + 1_290;
+  assert.equal(mnist, 468_138);
+  assert.equal(trainableParams('cnn-bn', MNIST_SHAPE), mnist);
+  // On 32x32x3: conv1 3*3*3*32 = 864, fc1 (8*8*64)*128 = 524,288.
+  assert.equal(trainableParams('cnn-bn', CIFAR_SHAPE), mnist - 288 + 864 - 401_408 + 524_288);
+});
+
+test('cnn-bn has batch norm and ReLU right before the logits; cnn does not', () => {
+  for (const [arch, expected] of [['cnn-bn', ['BatchNormalization', 'Activation']], ['cnn', ['Flatten', 'Dense']]] as const) {
+    const model = buildModel({ arch, inputShape: MNIST_SHAPE, numClasses: 10, seed: 1 });
+    // The logits layer is the last; the two layers before it in the chain are named below.
+    const names = model.layers.map((layer) => layer.getClassName());
+    assert.equal(model.layers.at(-1)?.name, 'logits');
+    assert.deepEqual(names.slice(-3, -1), expected, `${arch}: ${names.join(' ')}`);
+    model.dispose();
+  }
+});
+
 // The big networks against the counts of the PyTorch code the paper and its baselines use
 // (sum of p.numel() for p in model.parameters() if p.requires_grad), 10 classes, 32x32x3.
 const PUBLISHED_CIFAR10_COUNTS: Record<string, number> = {

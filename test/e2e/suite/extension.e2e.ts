@@ -134,7 +134,7 @@ describe('OOD Lens extension', () => {
     // The first button trains a small model: its arguments are the train command's preset.
     const trainLink = /\(command:oodLens\.trainLogitNorm\?([^)]*)\)/.exec(walkthrough.steps[0].description);
     assert.ok(trainLink);
-    assert.deepEqual(JSON.parse(decodeURIComponent(trainLink[1])), [{ dataset: 'mnist', architecture: 'mlp', epochs: 2, limit: 10000 }]);
+    assert.deepEqual(JSON.parse(decodeURIComponent(trainLink[1])), [{ dataset: 'mnist', architecture: 'mlp', epochs: 2 }]);
   });
 
   it('opens the sample chart when no run exists, and Chart.js draws it', async () => {

@@ -1,0 +1,91 @@
+/**
+ * The learning rate, Nesterov switch and schedule a run gets when the user names none: the one
+ * source of these defaults for the CLI (`ood-lens train` without --lr / --schedule / --nesterov)
+ * and the extension (its settings' "auto" values leave the flags out; "Train..." shows these
+ * values). Free of tfjs, so the extension may import it.
+ *
+ * Why per architecture: LogitNorm's loss does not see the scale of the logits, so on networks
+ * whose penultimate features have no batch norm (mlp, lenet, cnn) nothing holds the logit norm
+ * at the paper's lr 0.1 and it runs away (seen in PyTorch as in OOD Lens: LeNet, full MNIST,
+ * 5 epochs: 11% accuracy, logit norm 1.9e5). At lr 0.01 those networks train with either loss.
+ * The networks with batch norm before the logits (cnn-bn, the WRN, ResNets and DenseNet) get the
+ * paper's recipe: lr 0.1, Nesterov momentum, cosine decay.
+ *
+ * Why a warm-up that is a fraction of the run: LogitNorm's gradient scales with 1 / (tau ||f||),
+ * large while the logits are small at initialisation, so every default run starts with a linear
+ * warm-up; but a fixed one-epoch warm-up under a one-epoch cosine keeps the rate low for the
+ * whole run. A fifth of the run, at most one epoch.
+ */
+
+export interface TrainingRecipe {
+  lr: number;
+  nesterov: boolean;
+  /** A schedule `--schedule` takes, e.g. `cosine+warmup:0.2`. */
+  schedule: string;
+}
+
+interface ArchitectureRate {
+  lr: number;
+  nesterov: boolean;
+}
+
+/** The paper's optimiser: SGD, lr 0.1, Nesterov momentum 0.9 (with cosine decay, below). */
+const PAPER_RATE: ArchitectureRate = { lr: 0.1, nesterov: true };
+/** No batch norm before the logits: a tenth of the paper's rate, plain momentum. */
+const NO_BATCH_NORM_RATE: ArchitectureRate = { lr: 0.01, nesterov: false };
+
+/** Per architecture, by the registry's names; an unknown name gets the safe (low) rate. */
+export const ARCHITECTURE_RATES: Readonly<Record<string, ArchitectureRate>> = {
+  mlp: NO_BATCH_NORM_RATE,
+  lenet: NO_BATCH_NORM_RATE,
+  cnn: NO_BATCH_NORM_RATE,
+  'cnn-bn': PAPER_RATE,
+  'wrn-40-2': PAPER_RATE,
+  resnet18: PAPER_RATE,
+  resnet34: PAPER_RATE,
+  'densenet-bc-100': PAPER_RATE,
+};
+
+export const WARMUP_FRACTION = 0.2;
+export const MAX_WARMUP_EPOCHS = 1;
+
+/** A fifth of the run, at most one epoch, rounded to 1/1000 of an epoch. */
+export function defaultWarmupEpochs(epochs: number): number {
+  const warmup = Math.min(MAX_WARMUP_EPOCHS, WARMUP_FRACTION * Math.max(0, epochs));
+  return Math.max(0.001, Math.round(warmup * 1000) / 1000);
+}
+
+export function defaultSchedule(epochs: number): string {
+  return `cosine+warmup:${defaultWarmupEpochs(epochs)}`;
+}
+
+/** The tau the low rate was found for; LogitNorm with a smaller tau gets a proportionally lower rate. */
+export const REFERENCE_TAU = 0.04;
+
+/**
+ * The recipe of an architecture for a run of `epochs`. On the networks without batch norm before
+ * the logits, LogitNorm with tau below 0.04 gets lr 0.01 * tau / 0.04: its gradient scales with
+ * 1 / tau (d loss / d f = (softmax - onehot) projected / (tau ||f||)), and at tau 0.005 and lr 0.01
+ * LeNet's logit norm ran away (2,290 after one epoch of MNIST, 43.7% accuracy); at 0.00125 it
+ * trained (91.5%). The networks with batch norm keep the paper's 0.1 for every tau (its sweep).
+ */
+export function defaultRecipe(arch: string, epochs: number, training: { loss?: string; tau?: number } = {}): TrainingRecipe {
+  const rate = ARCHITECTURE_RATES[arch] ?? NO_BATCH_NORM_RATE;
+  let lr = rate.lr;
+  if (rate === NO_BATCH_NORM_RATE && training.loss === 'logitnorm' && training.tau !== undefined && training.tau > 0 && training.tau < REFERENCE_TAU) {
+    lr = Number((rate.lr * (training.tau / REFERENCE_TAU)).toPrecision(6));
+  }
+  return { lr, nesterov: rate.nesterov, schedule: defaultSchedule(epochs) };
+}
+
+/** One line for `--help` and the README. */
+export const RECIPE_SUMMARY =
+  'Without --lr / --schedule / --nesterov the run gets its architecture\'s recipe: ' +
+  `lr 0.1 with Nesterov momentum for the networks with batch norm before the logits (${archsWith(PAPER_RATE).join(', ')}), ` +
+  `lr 0.01 with plain momentum for the others (${archsWith(NO_BATCH_NORM_RATE).join(', ')}), where LogitNorm's logit norm runs away at 0.1 ` +
+  `(LogitNorm with tau below ${REFERENCE_TAU} on them: lr 0.01 * tau / ${REFERENCE_TAU}, its gradient grows as 1 / tau); ` +
+  `both with cosine decay after a linear warm-up over ${WARMUP_FRACTION * 100}% of the run (at most ${MAX_WARMUP_EPOCHS} epoch).`;
+
+function archsWith(rate: ArchitectureRate): string[] {
+  return Object.keys(ARCHITECTURE_RATES).filter((arch) => ARCHITECTURE_RATES[arch] === rate);
+}
