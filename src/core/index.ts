@@ -32,3 +32,5 @@ export { loadModelFromDir, modelToFiles } from './runs/checkpoint';
 export { train, prepareData, TrainingDivergedError } from './train/trainer';
 export { DEFAULT_TRAIN_CONFIG, validateTrainConfig, type TrainConfig } from './train/config';
 export { WORKER_PROTOCOL_VERSION, parseWorkerEvent, type WorkerEvent, type EpochStats } from '../protocol';
+// Imported (ONNX) models. onnxruntime-node itself is loaded only when a model is opened.
+export * as imported from './imported';
