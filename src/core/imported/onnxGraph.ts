@@ -9,8 +9,9 @@ import { UserInputError } from '../errors';
 
 const DataType = onnx.TensorProto.DataType;
 
-/** A dimension: a number when fixed, a name (or undefined) when symbolic. */
-export type Dim = number | string | undefined;
+import { formatDims, type Dim } from './dims';
+
+export { formatDims, type Dim };
 
 export interface TensorInfo {
   readonly name: string;
@@ -70,9 +71,6 @@ function tensorInfo(v: onnx.IValueInfoProto): TensorInfo {
   return { name: v.name ?? '', dims: shape ? dims ?? [] : undefined, elemType: tensorType?.elemType ?? undefined };
 }
 
-export function formatDims(dims: Dim[] | undefined): string {
-  return dims === undefined ? '[?]' : `[${dims.map((d) => (d === undefined ? '?' : String(d))).join(', ')}]`;
-}
 
 /** Decodes a ModelProto; anything that is not one is a UserInputError naming the file. */
 export function decodeModel(bytes: Uint8Array, file: string): onnx.ModelProto {

@@ -6,10 +6,15 @@
  * twice must agree with the model; nothing is guessed where a wrong guess would silently give
  * meaningless scores (the normalisation above all).
  */
-import * as fs from 'node:fs';
 import { UserInputError } from '../errors';
 import type { ImageSet } from '../data/types';
-import { formatDims, type TensorInfo } from './onnxGraph';
+import { formatDims } from './dims';
+import type { TensorInfo } from './onnxGraph';
+import { sidecarPath, type PreprocessingSpec } from './sidecar';
+
+export { readSidecar, sidecarPath, writeSidecar, type PreprocessingSpec, type Sidecar } from './sidecar';
+
+
 
 export type Layout = 'nchw' | 'nhwc';
 
@@ -38,65 +43,6 @@ export const PREPROCESSING_PRESETS: Record<string, NormalizationPreset> = {
   imagenet: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], size: [224, 224] },
   none: { mean: [0, 0, 0], std: [1, 1, 1] },
 };
-
-/** What a user may say (flags or the sidecar); each optional. */
-export interface PreprocessingSpec {
-  preset?: string;
-  layout?: string;
-  /** [height, width] */
-  size?: [number, number];
-  channels?: number;
-  mean?: number[];
-  std?: number[];
-  /** Sidecar only: the tensor to read features from (as --features). */
-  features?: string;
-}
-
-export function sidecarPath(modelFile: string): string {
-  return modelFile.replace(/\.onnx$/i, '') + '.oodlens.json';
-}
-
-function numberList(value: unknown, what: string, file: string): number[] | undefined {
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
-    throw new UserInputError(`${file}: '${what}' is ${JSON.stringify(value)}: expected a list of numbers`, what, 'a list of numbers');
-  }
-  return value as number[];
-}
-
-/** The sidecar `<model>.oodlens.json`, if there is one. */
-export function readSidecar(modelFile: string): { file: string; spec: PreprocessingSpec } | undefined {
-  const file = sidecarPath(modelFile);
-  if (!fs.existsSync(file)) return undefined;
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (e) {
-    throw new UserInputError(`${file} is not JSON (${(e as Error).message}): expected {"preset": ..., "layout": ..., "mean": [...], "std": [...]}`, file, 'JSON');
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UserInputError(`${file} is not a JSON object`, file, 'a JSON object');
-  const str = (key: string) => {
-    const v = json[key];
-    if (v !== undefined && typeof v !== 'string') throw new UserInputError(`${file}: '${key}' is ${JSON.stringify(v)}: expected a string`, key, 'a string');
-    return v as string | undefined;
-  };
-  const size = numberList(json.size, 'size', file);
-  if (size !== undefined && size.length !== 2) throw new UserInputError(`${file}: 'size' is ${JSON.stringify(size)}: expected [height, width]`, 'size', '[height, width]');
-  const channels = json.channels;
-  if (channels !== undefined && typeof channels !== 'number') throw new UserInputError(`${file}: 'channels' is ${JSON.stringify(channels)}: expected 1 or 3`, 'channels', '1 or 3');
-  return {
-    file,
-    spec: {
-      preset: str('preset'),
-      layout: str('layout'),
-      size: size as [number, number] | undefined,
-      channels: channels as number | undefined,
-      mean: numberList(json.mean, 'mean', file),
-      std: numberList(json.std, 'std', file),
-      features: str('features'),
-    },
-  };
-}
 
 /** "0.5,0.5,0.5" -> [0.5, 0.5, 0.5] (for --mean / --std) */
 export function parseNumberList(raw: string, flag: string): number[] {

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { isUserInputError } from '../../../src/core/errors';
 import { createImageSet } from '../../../src/core/data/imageSet';
-import { PREPROCESSING_PRESETS, parseSize, readSidecar, resolvePreprocessing, sidecarPath, toModelInput } from '../../../src/core/imported/preprocessing';
+import { PREPROCESSING_PRESETS, parseSize, readSidecar, resolvePreprocessing, sidecarPath, toModelInput, writeSidecar } from '../../../src/core/imported/preprocessing';
 import type { TensorInfo } from '../../../src/core/imported/onnxGraph';
 
 const input = (dims: TensorInfo['dims']): TensorInfo => ({ name: 'x', dims, elemType: 1 });
@@ -70,6 +70,10 @@ test('the sidecar <model>.oodlens.json fills what the flags leave open; flags wi
     assert.deepEqual(pre.std, [0.2, 0.2, 0.2]);
     assert.match(pre.sources.mean, /^sidecar /);
     assert.equal(pre.sources.std, 'flag');
+    // The extension's answers are merged in; keys it does not set stay.
+    writeSidecar(model, { dataset: 'cifar10', ood: ['gaussian'], scorers: ['msp', 'knn'], preset: undefined });
+    const merged = readSidecar(model)!.spec;
+    assert.deepEqual([merged.layout, merged.dataset, merged.ood, merged.scorers, merged.features], ['nhwc', 'cifar10', ['gaussian'], ['msp', 'knn'], 'pool']);
     fs.writeFileSync(sidecarPath(model), '{ not json');
     assert.throws(() => readSidecar(model), userError(/net\.oodlens\.json is not JSON/));
     fs.writeFileSync(sidecarPath(model), JSON.stringify({ mean: 'red' }));
