@@ -25,6 +25,8 @@ export interface RunFolderSummary {
   epochsDone?: number;
   /** The engine's message when the run failed. */
   error?: string;
+  /** 'imported' for a model brought by the user (an ONNX file): no checkpoints, its evaluations hang under the run. */
+  kind?: string;
 }
 
 /** One `<run>/evaluations/<id>.json`, read and checked for its format marker. */
@@ -73,6 +75,7 @@ export async function readRunSummary(runDir: string): Promise<RunFolderSummary> 
     bestTestAccuracy: typeof parsed.bestTestAccuracy === 'number' ? parsed.bestTestAccuracy : undefined,
     epochsDone: typeof parsed.epochsDone === 'number' ? parsed.epochsDone : undefined,
     error: typeof parsed.error === 'string' ? parsed.error : undefined,
+    kind: typeof parsed.kind === 'string' ? parsed.kind : undefined,
   };
 }
 

@@ -4,6 +4,7 @@
  * tree provider wraps it in TreeItems. Every number shown is one the engine wrote; nothing here
  * computes a metric, it only formats.
  */
+import * as path from 'node:path';
 import type { EvaluationResult, ScorerOodResult } from '../core/evaluate/results';
 import type { EpochStats } from '../protocol';
 import { lossLabel } from './cliArguments';
@@ -17,6 +18,13 @@ export function percent(fraction: number | undefined, digits = 2): string {
 /** Runs: "LogitNorm tau=0.04 · lenet · mnist · best 98.10%" (status is the icon). */
 export function runDescription(summary: RunFolderSummary): string {
   if (summary.problem) return summary.problem;
+  if (summary.kind === 'imported') {
+    const model = summary.config.arch;
+    const parts = ['imported ONNX', ...(typeof model === 'string' ? [model] : []), ...(typeof summary.config.dataset === 'string' ? [path.basename(summary.config.dataset)] : [])];
+    if (typeof summary.bestTestAccuracy === 'number') parts.push(`ID acc ${percent(summary.bestTestAccuracy)}`);
+    if (summary.status !== 'done') parts.push(summary.status);
+    return parts.join(' · ');
+  }
   const { loss, tau, lambda, dataset } = summary.config;
   const architecture = summary.config.arch ?? summary.config.architecture;
   const parts: string[] = [];
