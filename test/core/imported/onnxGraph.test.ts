@@ -202,3 +202,28 @@ test('evaluate: a mistake found before any work leaves no run folder behind; a m
   assert.deepEqual(result.imported?.skipped.map((s) => s.scorer), ['knn', 'react']);
   assert.equal(result.idCount, 12);
 });
+
+test('evaluate reports progress batch by batch and stops between batches when asked: the run is marked cancelled', async () => {
+  const data = path.join(tmp, 'data-cancel');
+  writeDataset(data);
+  const modelFile = writeModel('conv-cancel.onnx', convNetModel());
+  const runsRoot = path.join(tmp, 'runs-cancel');
+  const events: { type: string; step?: number; totalSteps?: number }[] = [];
+  const base = { modelFile, dataset: data, oodSets: ['uniform', 'gaussian'], scorers: ['msp', 'knn'], scorerOptions: { knn: { neighbours: 2 } }, preprocessing: { preset: 'none' }, oodCount: 8, batchSize: 4, runsRoot, backend: { name: 'cpu', reason: 'test' } };
+  await evaluateImportedModel({ ...base, hooks: { onEvent: (e) => events.push(e as { type: string }) } });
+  const progress = events.filter((e) => e.type === 'progress');
+  // Batches of 4: ID test 12 images (3), the ID train sample for knn 12 (3), two OOD sets of 8 (2 + 2), then one step per scorer.
+  assert.equal(progress.length, 3 + 3 + 2 + 2 + 2);
+  assert.ok(progress.every((e, i) => e.step === i + 1 && e.totalSteps === progress.length));
+  assert.deepEqual(events.map((e) => e.type).filter((t) => t !== 'progress'), ['started', 'evaluation', 'finished']);
+
+  let asked = 0;
+  await assert.rejects(
+    evaluateImportedModel({ ...base, hooks: { shouldStop: () => ++asked > 2 } }),
+    (e: unknown) => e instanceof Error && e.name === 'EvaluationCancelled',
+  );
+  const runs = fs.readdirSync(runsRoot).map((id) => JSON.parse(fs.readFileSync(path.join(runsRoot, id, 'run.json'), 'utf8')));
+  assert.equal(runs.length, 1, 'the same model and preprocessing: one run');
+  assert.equal(runs[0].status, 'cancelled');
+  assert.equal(fs.readdirSync(path.join(runsRoot, runs[0].id, 'evaluations')).length, 1, 'the cancelled evaluation wrote no file');
+});
