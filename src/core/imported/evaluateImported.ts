@@ -6,6 +6,7 @@
  * names) is checked before the run folder is touched.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserInputError } from '../errors';
@@ -307,7 +308,7 @@ export async function evaluateImportedModel(options: ImportedEvaluateOptions): P
       epochs: 0,
     };
     const run = runFor(new RunStore(options.runsRoot), config);
-    run.update({ status: 'running', pid: process.pid, backend: options.backend, error: undefined });
+    run.update({ status: 'running', pid: process.pid, host: os.hostname(), backend: options.backend, error: undefined });
     try {
       const sets = [data.idTest, ...(needsFit ? [data.fitSample] : []), ...data.oodSets];
       const totalSteps = sets.reduce((a, s) => a + Math.ceil(s.count / batchSize), 0) + plan.run.length;
