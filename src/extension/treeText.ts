@@ -87,6 +87,6 @@ export function resultTooltipMarkdown(row: ScorerOodResult, result: EvaluationRe
     `| ID accuracy | ${percent(result.idAccuracy)} |`,
     `| ECE / after temperature scaling | ${percent(result.calibration.ece)} / ${percent(result.calibration.eceTemperatureScaled)} |`,
     '',
-    `checkpoint epoch ${result.checkpoint.epoch} of ${result.runId}`,
+    result.imported ? `imported model ${path.basename(result.imported.model.file)} of ${result.runId}` : `checkpoint epoch ${result.checkpoint.epoch} of ${result.runId}`,
   ].join('\n');
 }
