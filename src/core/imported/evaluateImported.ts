@@ -205,20 +205,24 @@ export async function outputsOf(
   let features: Float32Array | undefined;
   let classes = 0;
   let featureDim = 0;
-  for (let start = 0; start < set.count; start += batchSize) {
+  const size = model.fixedBatch ?? batchSize;
+  for (let start = 0; start < set.count; start += size) {
     await yieldToEventLoop();
     if (shouldStop?.()) throw new EvaluationCancelled();
-    const n = Math.min(batchSize, set.count - start);
-    const indices = Int32Array.from({ length: n }, (_, i) => start + i);
-    const out = await model.run(toModelInput(set, indices, pre), inputShape(n, pre));
+    const n = Math.min(size, set.count - start);
+    // A model whose input fixes the batch size gets full batches: the last one is padded with
+    // copies of its last image, and only the first n rows are kept.
+    const rows = model.fixedBatch ?? n;
+    const indices = Int32Array.from({ length: rows }, (_, i) => start + Math.min(i, n - 1));
+    const out = await model.run(toModelInput(set, indices, pre), inputShape(rows, pre));
     if (!logits) {
       classes = out.classes;
       featureDim = out.featureDim;
       logits = new Float32Array(set.count * classes);
       features = out.features ? new Float32Array(set.count * featureDim) : undefined;
     }
-    logits.set(out.logits, start * classes);
-    if (features && out.features) features.set(out.features, start * featureDim);
+    logits.set(out.logits.subarray(0, n * classes), start * classes);
+    if (features && out.features) features.set(out.features.subarray(0, n * featureDim), start * featureDim);
     onBatch();
   }
   return { count: set.count, logits: logits ?? new Float32Array(0), features, classes, featureDim };
@@ -261,7 +265,7 @@ export async function evaluateImportedModel(options: ImportedEvaluateOptions): P
   const hooks = options.hooks ?? {};
   const emit = (e: EventBody) => hooks.onEvent?.(e);
   const log = (m: string) => hooks.log?.(m);
-  const batchSize = options.batchSize ?? 256;
+  const requestedBatch = options.batchSize ?? 256;
   const modelFile = path.resolve(options.modelFile);
   if (!fs.existsSync(modelFile)) throw new UserInputError(`no file ${options.modelFile}: expected an .onnx model file`, options.modelFile, 'an .onnx file');
 
@@ -270,6 +274,8 @@ export async function evaluateImportedModel(options: ImportedEvaluateOptions): P
   if (sidecar) log(`preprocessing from ${sidecar.file} where no flag overrides it`);
   const features = options.features ?? sidecar?.spec.features;
   const model = await OnnxClassifier.open(modelFile, { features, threads: options.threads });
+  const batchSize = model.fixedBatch ?? requestedBatch;
+  if (model.fixedBatch !== undefined && model.fixedBatch !== requestedBatch) log(`${path.basename(modelFile)} fixes its batch size at ${model.fixedBatch}: batches of ${model.fixedBatch}`);
   const scorers: Scorer[] = [];
   const lastLayerTensors: tf.Tensor[] = [];
   try {

@@ -78,6 +78,12 @@ export class OnnxClassifier {
     return new OnnxClassifier(model, graph, session, ort);
   }
 
+  /** The batch size the model's input fixes (an export without a dynamic batch axis), if it fixes one. */
+  get fixedBatch(): number | undefined {
+    const first = this.graph.input.dims?.[0];
+    return typeof first === 'number' ? first : undefined;
+  }
+
   /** Runs one batch of n images, already in the model's layout and normalisation. */
   async run(input: Float32Array, shape: number[]): Promise<ModelOutputsBatch> {
     const n = shape[0];

@@ -50,7 +50,7 @@ export const CONV_NET = {
   fcB: [0.05, -0.1, 0.2],
 };
 
-export function convNetModel(): Uint8Array {
+export function convNetModel(batch: DimSpec = 'N'): Uint8Array {
   const c = CONV_NET;
   return modelBytes({
     node: [
@@ -66,8 +66,8 @@ export function convNetModel(): Uint8Array {
       floatTensor('fcW', [3, 2], c.fcW.flat(), false),
       floatTensor('fcB', [3], c.fcB),
     ],
-    input: [valueInfo('x', ['N', 3, 4, 4])],
-    output: [valueInfo('logits', ['N', 3])],
+    input: [valueInfo('x', [batch, 3, 4, 4])],
+    output: [valueInfo('logits', [batch, 3])],
   });
 }
 

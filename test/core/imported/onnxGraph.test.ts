@@ -9,7 +9,8 @@ import { onnx } from 'onnx-proto';
 import { isUserInputError } from '../../../src/core/errors';
 import { OnnxClassifier } from '../../../src/core/imported/onnxClassifier';
 import { readClassifierGraph } from '../../../src/core/imported/onnxGraph';
-import { evaluateImportedModel, planScorers } from '../../../src/core/imported/evaluateImported';
+import { evaluateImportedModel, loadImportedData, outputsOf, planScorers } from '../../../src/core/imported/evaluateImported';
+import { resolvePreprocessing } from '../../../src/core/imported/preprocessing';
 import { seededRandom } from '../metrics/random';
 import { CONV_NET, MATMUL_NET, convNetByHand, convNetModel, floatTensor, matMulNetByHand, matMulNetModel, modelBytes, node, valueInfo } from './onnxBuilder';
 
@@ -226,4 +227,24 @@ test('evaluate reports progress batch by batch and stops between batches when as
   assert.equal(runs.length, 1, 'the same model and preprocessing: one run');
   assert.equal(runs[0].status, 'cancelled');
   assert.equal(fs.readdirSync(path.join(runsRoot, runs[0].id, 'evaluations')).length, 1, 'the cancelled evaluation wrote no file');
+});
+
+test('a model exported with a fixed batch size gets full batches (the last padded) and the same outputs as a dynamic one', async () => {
+  const data = path.join(tmp, 'data-fixed');
+  writeDataset(data);
+  const pre = resolvePreprocessing(readClassifierGraph(convNetModel(), 'conv.onnx').input, 'conv.onnx', { preset: 'none' });
+  const set = (await loadImportedData(pre, { dataset: data, oodSets: [], idLimit: 5 })).idTest;
+  assert.equal(set.count, 5);
+  const dynamic = await OnnxClassifier.open(writeModel('conv-dyn.onnx', convNetModel()));
+  const fixed = await OnnxClassifier.open(writeModel('conv-fixed.onnx', convNetModel(2)));
+  assert.equal(fixed.fixedBatch, 2);
+  assert.equal(dynamic.fixedBatch, undefined);
+  const a = await outputsOf(dynamic, set, pre, 256, () => undefined);
+  let batches = 0;
+  const b = await outputsOf(fixed, set, pre, 256, () => batches++);
+  assert.equal(batches, 3, '5 images in batches of 2');
+  assertClose(b.logits, Array.from(a.logits), 1e-6, 'logits');
+  assertClose(b.features!, Array.from(a.features!), 1e-6, 'features');
+  await dynamic.dispose();
+  await fixed.dispose();
 });
