@@ -2,6 +2,7 @@
 // the CLI and native backends (tfjs-node) share one copy of tfjs-core at run time.
 import * as esbuild from 'esbuild';
 import { existsSync, chmodSync } from 'node:fs';
+import { layerViolations } from './layerRules.mjs';
 
 const watch = process.argv.includes('--watch');
 
@@ -21,7 +22,7 @@ const browserBundles = [
   ['webview/main.ts', 'dist/webview/main.js', { minify: true }],
 ];
 
-const common = { bundle: true, sourcemap: true, logLevel: 'warning' };
+const common = { bundle: true, sourcemap: true, logLevel: 'warning', metafile: true };
 const jobs = [];
 for (const [entry, outfile, extra] of nodeBundles) {
   if (!existsSync(entry)) continue;
@@ -35,6 +36,12 @@ for (const [entry, outfile, extra = {}] of browserBundles) {
 if (watch) {
   for (const job of jobs) (await esbuild.context(job)).watch();
 } else {
-  await Promise.all(jobs.map((job) => esbuild.build(job)));
+  const results = await Promise.all(jobs.map((job) => esbuild.build(job)));
   if (existsSync('dist/cli.js')) chmodSync('dist/cli.js', 0o755);
+  // The layers (docs/DESIGN.md) as the bundler saw them; a violation fails the build.
+  const problems = jobs.flatMap((job, index) => layerViolations(job.outfile, results[index].metafile));
+  if (problems.length > 0) {
+    console.error(`build: ${problems.length} layer violation${problems.length === 1 ? '' : 's'}:\n  ${problems.join('\n  ')}`);
+    process.exit(1);
+  }
 }

@@ -21,8 +21,11 @@ if (files.length === 0) {
   process.exit(1);
 }
 if (filters.length === 0) {
-  const tsc = spawnSync('npx', ['tsc', '--noEmit', '-p', '.'], { stdio: 'inherit' });
-  if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+  // Each layer with its own types: Node (engine, CLI, extension host, tests) and the webviews (DOM).
+  for (const project of ['.', 'webview']) {
+    const tsc = spawnSync('npx', ['tsc', '--noEmit', '-p', project], { stdio: 'inherit' });
+    if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+  }
 }
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

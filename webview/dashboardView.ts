@@ -7,6 +7,7 @@ import type { BatchProgress, DashboardState } from '../src/protocol';
 import { chartBox, element, keyValueRow } from './dom';
 import { LineChart } from './lineChart';
 import { vscodeApi } from './vscodeApi';
+import { learningRateText } from '../src/numberText';
 
 export class DashboardView {
   private readonly title = element('h1');
@@ -78,7 +79,7 @@ export class DashboardView {
       }),
       loss: new LineChart(this.loss.canvas, { yTitle: 'loss', beginAtZero: true }),
       accuracy: new LineChart(this.accuracy.canvas, { yTitle: 'accuracy', percent: true }),
-      learningRate: new LineChart(this.learningRate.canvas, { yTitle: 'learning rate', beginAtZero: true }),
+      learningRate: new LineChart(this.learningRate.canvas, { yTitle: 'learning rate', beginAtZero: true, tickText: learningRateText }),
     };
     this.charts.logitNorm.show(state.epochs, state.logitNorm);
     this.charts.loss.show(state.epochs, state.loss);

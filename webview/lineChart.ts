@@ -69,6 +69,8 @@ export interface LineChartOptions {
   /** Percent axis for fractions in [0, 1]. */
   percent?: boolean;
   logarithmic?: boolean;
+  /** How the y axis writes its ticks (the learning rate: 5e-5, not 5.00000E-5). */
+  tickText?: (value: number) => string;
   /** Called with the painted-pixel and epoch counts once drawing has settled after each update. */
   onRendered?: (paintedPixels: number, epochCount: number) => void;
 }
@@ -94,6 +96,7 @@ export class LineChart {
                 title: { display: true, text: options.yTitle },
                 beginAtZero: options.beginAtZero ?? false,
                 ...(options.percent ? { min: 0, max: 1, ticks: { callback: (value: string | number) => `${Math.round(100 * Number(value))}%` } } : {}),
+                ...(options.tickText && !options.percent ? { ticks: { callback: (value: string | number) => options.tickText?.(Number(value)) ?? String(value) } } : {}),
               },
         },
         plugins: { legend: { position: 'bottom' } },

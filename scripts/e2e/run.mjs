@@ -8,7 +8,8 @@
 // Options: --keep             leave the run folder (/tmp/ood-lens-e2e-*) for a look afterwards;
 //          --only=ui,host      run only these stages (package checks, ui, host); default all.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { CheckRecorder } from './checks.mjs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,24 +43,8 @@ const startedAt = Date.now();
 const seconds = () => ((Date.now() - startedAt) / 1000).toFixed(1).padStart(6);
 const log = (message) => console.log(`[e2e ${seconds()}s] ${message}`);
 
-/** @type {Array<{ name: string, passed: boolean, error?: string }>} */
-const results = [];
-
-/** Runs one named check; records it as passed or failed; returns whether it passed. */
-async function check(name, body) {
-  const checkStartedAt = Date.now();
-  try {
-    await body();
-    results.push({ name, passed: true });
-    log(`PASS ${name} (${((Date.now() - checkStartedAt) / 1000).toFixed(1)} s)`);
-    return true;
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    results.push({ name, passed: false, error: message });
-    log(`FAIL ${name}\n       ${message.split('\n').join('\n       ')}`);
-    return false;
-  }
-}
+const recorder = new CheckRecorder(log);
+const check = (name, body, options) => recorder.check(name, body, options);
 
 const owner = new ProcessOwner();
 let runFolder;
@@ -70,19 +55,35 @@ async function finish(reason) {
   finishing = true;
   if (reason) log(reason);
   await owner.stopAll(log);
+  keepWorkbenchLogs();
   if (runFolder && !keepRunFolder) rmSync(runFolder, { recursive: true, force: true });
   else if (runFolder) log(`run folder kept: ${runFolder}`);
-  const passed = results.filter((result) => result.passed).length;
-  const failed = results.length - passed;
-  for (const result of results.filter((r) => !r.passed)) console.log(`  failed: ${result.name}`);
   log(`screenshots and logs in ${ARTIFACTS_DIR}`);
   log(`took ${seconds().trim()} s`);
-  console.log(`e2e: ${passed} passed, ${failed} failed`);
-  process.exit(failed > 0 || passed === 0 ? 1 : 0);
+  process.exit(recorder.summarize());
+}
+
+/** code-server's logs (the extension host's, the "OOD Lens" output channel's) into the artifacts. */
+function keepWorkbenchLogs() {
+  const logs = runFolder && join(runFolder, 'code-server-user-data', 'logs');
+  if (!logs || !existsSync(logs)) return;
+  try {
+    cpSync(logs, join(ARTIFACTS_DIR, 'code-server-logs'), { recursive: true });
+  } catch (error) {
+    log(`could not copy ${logs}: ${error.message}`);
+  }
 }
 
 process.on('SIGINT', () => void finish('interrupted (SIGINT)'));
 process.on('SIGTERM', () => void finish('terminated (SIGTERM)'));
+// A promise nobody awaited that fails is a harness bug: record it and go on, never die silently.
+process.on('unhandledRejection', (reason) => {
+  recorder.record('the e2e harness awaits or catches every promise', 'failed', reason instanceof Error ? reason.stack ?? reason.message : String(reason));
+});
+process.on('uncaughtException', (error) => {
+  recorder.record('the e2e harness throws nothing uncaught', 'failed', error.stack ?? String(error));
+  void finish('ending after an uncaught exception');
+});
 
 function runFolders() {
   runFolder = mkdtempSync(join(tmpdir(), 'ood-lens-e2e-'));
@@ -100,6 +101,13 @@ function runFolders() {
   return folders;
 }
 
+const STAGE_NAMES = { package: 'the package checks', ui: 'the UI checks', host: 'the extension-host suite' };
+
+/** Says which of the selected `among` stages will not run, and why. */
+function skipStages(reason, among = ALL_STAGES) {
+  for (const stage of among.filter((name) => stages.has(name))) recorder.record(STAGE_NAMES[stage], 'skipped', `not run: ${reason}`);
+}
+
 async function main() {
   rmSync(ARTIFACTS_DIR, { recursive: true, force: true });
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
@@ -107,12 +115,12 @@ async function main() {
   let codeServerBin;
   const ready = await check('setup: Chromium and code-server are installed', async () => {
     codeServerBin = ensurePrerequisites(PROJECT_ROOT, log);
-  });
-  if (!ready) return;
+  }, { timeoutMs: 20 * 60 * 1000 });
+  if (!ready) return skipStages('Chromium and code-server are missing');
 
   // From here on a watchdog ends the run: every process is stopped, the run fails.
   setTimeout(() => {
-    results.push({ name: 'the e2e run finished in time', passed: false, error: 'timeout' });
+    recorder.record('the e2e run finished in time', 'failed', 'timeout');
     void finish(`timed out after ${TEST_STAGES_TIMEOUT_MILLISECONDS / 60000} minutes`);
   }, TEST_STAGES_TIMEOUT_MILLISECONDS).unref();
 
@@ -122,7 +130,7 @@ async function main() {
     if (build.status !== 0) throw new Error(`npm run package exited with ${build.status ?? build.signal}`);
     log(`ood-lens.vsix: ${(statSync(VSIX_PATH).size / 1024 / 1024).toFixed(2)} MiB`);
   });
-  if (!packaged) return;
+  if (!packaged) return skipStages('there is no .vsix');
 
   const folders = runFolders();
   const env = codeServerEnv(folders);
@@ -134,7 +142,7 @@ async function main() {
   const installed = await check('package: code-server --install-extension installs the .vsix', async () => {
     extensionFolder = installExtension({ bin: codeServerBin, vsix: VSIX_PATH, extensionsDir: folders.extensions, userDataDir: folders.userData, env, extensionId: EXTENSION_ID });
   });
-  if (!installed) return;
+  if (!installed) return skipStages('the .vsix did not install');
 
   if (stages.has('package')) {
     await check('package: the .vsix holds dist/, media/ and the engine runtime, and no sources, tests, maps, data sets or dev dependencies', async () => {
@@ -153,17 +161,17 @@ async function main() {
     baseUrl = await startCodeServer({ owner, bin: codeServerBin, port, userDataDir: folders.userData, extensionsDir: folders.extensions, env, logFile: join(ARTIFACTS_DIR, 'code-server.log') });
     log(`code-server ${baseUrl}`);
   });
-  if (!started) return;
+  if (!started) return skipStages('code-server did not start', ['ui', 'host']);
 
   let context;
   const browserUp = await check('setup: headless Chromium starts', async () => {
     context = await launchBrowser({ owner, userDataDir: folders.browserProfile, env: { ...env, HOME: folders.home, TMPDIR: folders.tmp } });
   });
-  if (!browserUp) return;
+  if (!browserUp) return skipStages('Chromium did not start', ['ui', 'host']);
 
   if (stages.has('ui')) {
     seedRunFolder(folders.uiWorkspace);
-    await runUiTests({ context, baseUrl, workspace: folders.uiWorkspace, artifactsDir: ARTIFACTS_DIR, check, log });
+    await runUiTests({ context, baseUrl, workspace: folders.uiWorkspace, artifactsDir: ARTIFACTS_DIR, recorder, log });
   }
   if (!stages.has('host')) return;
 
@@ -172,31 +180,24 @@ async function main() {
   const bundled = await check('host: the extension-host suite bundles', async () => {
     suiteFile = await bundleHostSuite(PROJECT_ROOT, resultsFile);
   });
-  if (!bundled) return;
+  if (!bundled) return skipStages('the suite did not bundle', ['host']);
   // The suite trains and evaluates for real (a tau sweep among them): give it 15 minutes.
   const { exitCode, summary } = await runHostTests({ context, baseUrl, workspace: folders.hostWorkspace, extensionFolder, suiteFile, resultsFile, artifactsDir: ARTIFACTS_DIR, log, timeoutMs: 15 * 60 * 1000 });
   writeFileSync(join(ARTIFACTS_DIR, 'extension-host-results.json'), JSON.stringify({ exitCode, summary }, null, 2));
   if (!summary) {
-    results.push({ name: 'host: the extension-host mocha suite ran', passed: false, error: `no results; the extension host exit code was ${exitCode}` });
-    log(`FAIL the extension-host suite wrote no results (exit code ${exitCode})`);
+    recorder.record('host: the extension-host mocha suite ran', 'failed', `no results; the extension host exit code was ${exitCode}`);
     return;
   }
-  for (const title of summary.passes) {
-    results.push({ name: `host: ${title}`, passed: true });
-    log(`PASS host: ${title}`);
-  }
-  for (const failure of summary.failures) {
-    results.push({ name: `host: ${failure.title}`, passed: false, error: failure.error });
-    log(`FAIL host: ${failure.title}\n       ${failure.error.split('\n').slice(0, 8).join('\n       ')}`);
-  }
+  if (summary.passed + summary.failed === 0) recorder.record('host: the extension-host mocha suite ran more than zero tests', 'failed', `mocha ran no test; the extension host exit code was ${exitCode}`);
+  for (const title of summary.passes) recorder.record(`host: ${title}`, 'passed');
+  for (const failure of summary.failures) recorder.record(`host: ${failure.title}`, 'failed', failure.error.split('\n').slice(0, 8).join('\n'));
   log(`extension-host suite: ${summary.passed} passed, ${summary.failed} failed, host exit code ${exitCode}`);
-  const exitAgrees = (summary.failed === 0) === (exitCode === 0);
-  if (!exitAgrees) results.push({ name: 'host: the extension host exit code agrees with mocha', passed: false, error: `exit code ${exitCode}, ${summary.failed} failed` });
+  const exitAgrees = (summary.failed === 0 && summary.passed > 0) === (exitCode === 0);
+  if (!exitAgrees) recorder.record('host: the extension host exit code agrees with mocha', 'failed', `exit code ${exitCode}, ${summary.passed} passed, ${summary.failed} failed`);
 }
 
 main()
   .catch((error) => {
-    results.push({ name: 'the e2e harness itself', passed: false, error: error.stack ?? String(error) });
-    log(`harness error: ${error.stack ?? error}`);
+    recorder.record('the e2e harness itself', 'failed', error.stack ?? String(error));
   })
   .finally(() => finish());

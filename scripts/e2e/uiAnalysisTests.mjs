@@ -5,7 +5,7 @@
 // context menus now and then; a modal dialog's button is clicked.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { acceptQuickPick, answerQuickInput, findFrame, paintedPixelsInFrame, quickPickTitled, runPaletteCommand, waitForWorkbench, waitUntil } from './workbench.mjs';
+import { acceptQuickPick, answerQuickInput, findFrame, paintedPixelsInFrame, quickPickTitled, reloadWindow, runPaletteCommand, waitUntil } from './workbench.mjs';
 
 const ACTIVITY_BAR_ENTRY = '.part.activitybar [aria-label^="OOD Lens"]';
 
@@ -34,15 +34,15 @@ function betterOnes(values, lowerIsBetter) {
 }
 
 /** `seededRunId`: a run that stays (the tree shows it while another is deleted). */
-export async function runAnalysisUiTests({ page, workspace, seededRunId, screenshot, check, log }) {
+export async function runAnalysisUiTests({ page, workspace, seededRunId, screenshot, check, log, needs }) {
   const runsRoot = join(workspace, '.oodlens', 'runs');
   const runFolderNames = () => readdirSync(runsRoot).filter((name) => !name.startsWith('.'));
 
   let fullRunDir;
-  await check('UI: "OOD Lens: Train..." asks for every option; the run it trains has the non-default answers in its run.json', async () => {
+  const trainedAll = await check('UI: "OOD Lens: Train..." asks for every option; the run it trains has the non-default answers in its run.json', async () => {
     const before = new Set(runFolderNames());
     const title = 'OOD Lens: Train: ';
-    await runPaletteCommand(page, 'OOD Lens: Train...', { isDone: () => quickPickTitled(page, `${title}loss`) });
+    await runPaletteCommand(page, 'OOD Lens: Train...', { log, isDone: () => quickPickTitled(page, `${title}loss`) });
     const a = FULL_TRAIN_ANSWERS;
     await answerQuickInput(page, `${title}loss`, { text: a.loss, nextTitle: `${title}lambda` });
     await answerQuickInput(page, `${title}lambda`, { text: String(a.lambda), inputBox: true, nextTitle: `${title}architecture` });
@@ -69,11 +69,11 @@ export async function runAnalysisUiTests({ page, workspace, seededRunId, screens
     log(`"Train..." made ${basename(fullRunDir)} with ${JSON.stringify(FULL_TRAIN_ANSWERS)}`);
     await page.waitForTimeout(500);
     await screenshot('12-train-all-options.png');
-  });
+  }, { needs, timeoutMs: 6 * 60 * 1000 });
 
   let sweepRunDirs;
   const swept = await check('UI: "OOD Lens: Sweep tau" refuses a bad tau list by name, then trains and evaluates one run per tau; the sweep panel draws both points and its table shows each run\'s average FPR95', async () => {
-    await runPaletteCommand(page, 'OOD Lens: Sweep tau', { isDone: () => quickPickTitled(page, '(1/4): tau values') });
+    await runPaletteCommand(page, 'OOD Lens: Sweep tau', { log, isDone: () => quickPickTitled(page, '(1/4): tau values') });
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await input.fill('0.02,abc');
     await page.locator('.quick-input-widget', { hasText: '"abc" is not a number' }).first().waitFor({ state: 'visible', timeout: 10_000 });
@@ -107,90 +107,80 @@ export async function runAnalysisUiTests({ page, workspace, seededRunId, screens
     log(`sweep panel: ${drawn.rows.map((row) => row.join(' | ')).join(' ; ')}; chart ${drawn.painted} painted pixels`);
     await page.waitForTimeout(500);
     await screenshot('13-sweep-panel.png');
-  });
+  }, { needs, timeoutMs: 10 * 60 * 1000 });
 
-  let compared = false;
-  if (swept) {
-    compared = await check('UI: "OOD Lens: Compare Runs" (the two newest evaluated runs picked already) shows the sweep runs as "A / B" cells, the better value marked', async () => {
-      await runPaletteCommand(page, 'OOD Lens: Compare Runs', { isDone: () => quickPickTitled(page, 'Compare Runs: pick two or more') });
-      await acceptQuickPick(page, 'Compare Runs: pick two or more');
-      // The runs are listed last first: the second tau's run is A.
-      const [runA, runB] = [...sweepRunDirs].sort().reverse();
-      const [a, b] = [latestEvaluation(runA), latestEvaluation(runB)];
-      const expectedRows = a.results.map((rowA) => {
-        const rowB = b.results.find((row) => row.scorer === rowA.scorer && row.oodSet === rowA.oodSet);
-        const metrics = [['fpr95', true], ['auroc', false], ['auprIn', false], ['auprOut', false]];
-        return {
-          text: [rowA.scorer, rowA.oodSet, ...metrics.map(([key]) => `${percentText(rowA[key])} / ${percentText(rowB[key])}`)],
-          best: metrics.map(([key, lower]) => betterOnes([rowA[key], rowB[key]], lower).map((index) => percentText([rowA, rowB][index][key]))),
-        };
-      });
-      const shown = await waitUntil(async () => {
-        const frame = await findFrame(page, () => document.querySelectorAll('table.compare tbody tr').length > 0);
-        if (!frame) return undefined;
-        return frame.evaluate(() => ({
-          title: document.querySelector('h1')?.textContent ?? '',
-          rows: Array.from(document.querySelectorAll('table.compare:not(.compare-summary) tbody tr')).map((row) => ({
-            text: Array.from(row.children).map((cell) => cell.textContent),
-            best: Array.from(row.children).slice(2).map((cell) => Array.from(cell.querySelectorAll('.best')).map((span) => span.textContent)),
-          })),
-          summary: Array.from(document.querySelectorAll('table.compare-summary tbody tr')).map((row) => Array.from(row.children).map((cell) => cell.textContent)),
-        }));
-      }, 'the compare panel\'s table', 30_000);
-      if (!shown.title.includes(`A: ${basename(runA)}`) || !shown.title.includes(`B: ${basename(runB)}`)) throw new Error(`the compare panel shows "${shown.title}"`);
-      if (JSON.stringify(shown.rows) !== JSON.stringify(expectedRows)) throw new Error(`compare table:\n  shows    ${JSON.stringify(shown.rows)}\n  expected ${JSON.stringify(expectedRows)}`);
-      const accuracy = shown.summary.find((row) => row[0].startsWith('ID accuracy'));
-      if (accuracy?.[1] !== `${percentText(a.idAccuracy)} / ${percentText(b.idAccuracy)}`) throw new Error(`ID accuracy row: ${JSON.stringify(accuracy)}`);
-      log(`compare panel: ${shown.rows.map((row) => row.text.join(' | ')).join(' ; ')} ; ${shown.summary.map((row) => row.join(' ')).join(' ; ')}`);
-      await page.waitForTimeout(500);
-      await screenshot('14-compare-panel.png');
+  const compared = await check('UI: "OOD Lens: Compare Runs" (the two newest evaluated runs picked already) shows the sweep runs as "A / B" cells, the better value marked', async () => {
+    await runPaletteCommand(page, 'OOD Lens: Compare Runs', { log, isDone: () => quickPickTitled(page, 'Compare Runs: pick two or more') });
+    await acceptQuickPick(page, 'Compare Runs: pick two or more');
+    // The runs are listed last first: the second tau's run is A.
+    const [runA, runB] = [...sweepRunDirs].sort().reverse();
+    const [a, b] = [latestEvaluation(runA), latestEvaluation(runB)];
+    const expectedRows = a.results.map((rowA) => {
+      const rowB = b.results.find((row) => row.scorer === rowA.scorer && row.oodSet === rowA.oodSet);
+      const metrics = [['fpr95', true], ['auroc', false], ['auprIn', false], ['auprOut', false]];
+      return {
+        text: [rowA.scorer, rowA.oodSet, ...metrics.map(([key]) => `${percentText(rowA[key])} / ${percentText(rowB[key])}`)],
+        best: metrics.map(([key, lower]) => betterOnes([rowA[key], rowB[key]], lower).map((index) => percentText([rowA, rowB][index][key]))),
+      };
     });
-  }
+    const shown = await waitUntil(async () => {
+      const frame = await findFrame(page, () => document.querySelectorAll('table.compare tbody tr').length > 0);
+      if (!frame) return undefined;
+      return frame.evaluate(() => ({
+        title: document.querySelector('h1')?.textContent ?? '',
+        rows: Array.from(document.querySelectorAll('table.compare:not(.compare-summary) tbody tr')).map((row) => ({
+          text: Array.from(row.children).map((cell) => cell.textContent),
+          best: Array.from(row.children).slice(2).map((cell) => Array.from(cell.querySelectorAll('.best')).map((span) => span.textContent)),
+        })),
+        summary: Array.from(document.querySelectorAll('table.compare-summary tbody tr')).map((row) => Array.from(row.children).map((cell) => cell.textContent)),
+      }));
+    }, 'the compare panel\'s table', 30_000);
+    if (!shown.title.includes(`A: ${basename(runA)}`) || !shown.title.includes(`B: ${basename(runB)}`)) throw new Error(`the compare panel shows "${shown.title}"`);
+    if (JSON.stringify(shown.rows) !== JSON.stringify(expectedRows)) throw new Error(`compare table:\n  shows    ${JSON.stringify(shown.rows)}\n  expected ${JSON.stringify(expectedRows)}`);
+    const accuracy = shown.summary.find((row) => row[0].startsWith('ID accuracy'));
+    if (accuracy?.[1] !== `${percentText(a.idAccuracy)} / ${percentText(b.idAccuracy)}`) throw new Error(`ID accuracy row: ${JSON.stringify(accuracy)}`);
+    log(`compare panel: ${shown.rows.map((row) => row.text.join(' | ')).join(' ; ')} ; ${shown.summary.map((row) => row.join(' ')).join(' ; ')}`);
+    await page.waitForTimeout(500);
+    await screenshot('14-compare-panel.png');
+  }, { needs: { swept } });
 
-  if (fullRunDir) {
-    await check('UI: "OOD Lens: Delete Run" asks which run, then for confirmation; the run folder and its tree row are gone', async () => {
-      const runId = basename(fullRunDir);
-      const row = page.locator('.part.sidebar .monaco-list-row', { hasText: runId });
-      const seededRow = page.locator('.part.sidebar .monaco-list-row', { hasText: seededRunId }).first();
-      if (!(await seededRow.isVisible().catch(() => false))) await page.locator(ACTIVITY_BAR_ENTRY).first().click();
-      await row.first().waitFor({ state: 'visible', timeout: 20_000 });
-      await runPaletteCommand(page, 'OOD Lens: Delete Run', { isDone: () => quickPickTitled(page, 'delete which run?') });
-      await answerQuickInput(page, 'delete which run?', { text: runId });
-      const dialog = page.locator('.monaco-dialog-box', { hasText: `Delete run ${runId}?` }).first();
-      await dialog.waitFor({ state: 'visible', timeout: 15_000 });
-      await screenshot('15-delete-confirmation.png');
-      await dialog.locator('.monaco-button', { hasText: /^Delete$/ }).first().click();
-      await waitUntil(() => !existsSync(fullRunDir), `${fullRunDir} to be removed`, 20_000);
-      await waitUntil(async () => (await row.count()) === 0 && (await seededRow.isVisible()), `the tree row of ${runId} to go (the other runs staying)`, 20_000);
-      log(`deleted ${runId}: folder and tree row gone`);
-    });
-  }
+  await check('UI: "OOD Lens: Delete Run" asks which run, then for confirmation; the run folder and its tree row are gone', async () => {
+    const runId = basename(fullRunDir);
+    const row = page.locator('.part.sidebar .monaco-list-row', { hasText: runId });
+    const seededRow = page.locator('.part.sidebar .monaco-list-row', { hasText: seededRunId }).first();
+    if (!(await seededRow.isVisible().catch(() => false))) await page.locator(ACTIVITY_BAR_ENTRY).first().click();
+    await row.first().waitFor({ state: 'visible', timeout: 20_000 });
+    await runPaletteCommand(page, 'OOD Lens: Delete Run', { log, isDone: () => quickPickTitled(page, 'delete which run?') });
+    await answerQuickInput(page, 'delete which run?', { text: runId });
+    const dialog = page.locator('.monaco-dialog-box', { hasText: `Delete run ${runId}?` }).first();
+    await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+    await screenshot('15-delete-confirmation.png');
+    await dialog.locator('.monaco-button', { hasText: /^Delete$/ }).first().click();
+    await waitUntil(() => !existsSync(fullRunDir), `${fullRunDir} to be removed`, 20_000);
+    await waitUntil(async () => (await row.count()) === 0 && (await seededRow.isVisible()), `the tree row of ${runId} to go (the other runs staying)`, 20_000);
+    log(`deleted ${runId}: folder and tree row gone`);
+  }, { needs: { trainedAll } });
 
-  if (swept && compared) {
-    await check('UI: after a reload the sweep and compare panels come back (their serializers read the sweep file and the runs again) and draw', async () => {
-      await page.keyboard.press('Escape');
-      const reloaded = page.waitForEvent('load', { timeout: 60_000 });
-      await runPaletteCommand(page, 'Developer: Reload Window');
-      await reloaded;
-      await waitForWorkbench(page);
-      // Only the active tab's webview loads after a reload: click each tab in turn.
-      const sweepTab = page.locator('.tabs-container .tab', { hasText: 'OOD Lens: sweep-' }).first();
-      await sweepTab.waitFor({ state: 'visible', timeout: 30_000 });
-      await sweepTab.click();
-      const sweep = await waitUntil(async () => {
-        const frame = await findFrame(page, () => document.querySelectorAll('table.sweep tbody tr').length > 0);
-        if (!frame) return undefined;
-        const painted = await frame.evaluate(paintedPixelsInFrame, 'canvas#sweep-chart');
-        const statuses = await frame.evaluate(() => Array.from(document.querySelectorAll('table.sweep tbody tr')).map((row) => row.children[2].textContent));
-        return painted > 0 && statuses.length === SWEEP_TAUS.length ? { painted, statuses } : undefined;
-      }, 'the revived sweep panel to draw its chart and table', 60_000);
-      const compareTab = page.locator('.tabs-container .tab', { hasText: 'OOD Lens: compare' }).first();
-      await compareTab.click();
-      const rows = await waitUntil(async () => {
-        const frame = await findFrame(page, () => document.querySelectorAll('table.compare tbody tr').length > 0);
-        return frame ? frame.evaluate(() => document.querySelectorAll('table.compare:not(.compare-summary) tbody tr').length) : undefined;
-      }, 'the revived compare panel to draw its table', 60_000);
-      log(`revived sweep panel: ${sweep.statuses.join(', ')}, ${sweep.painted} painted pixels; revived compare panel: ${rows} rows`);
-    });
-  }
+  await check('UI: after a reload the sweep and compare panels come back (their serializers read the sweep file and the runs again) and draw', async () => {
+    await page.keyboard.press('Escape');
+    await reloadWindow(page, { log });
+    // Only the active tab's webview loads after a reload: click each tab in turn.
+    const sweepTab = page.locator('.tabs-container .tab', { hasText: 'OOD Lens: sweep-' }).first();
+    await sweepTab.waitFor({ state: 'visible', timeout: 30_000 });
+    await sweepTab.click();
+    const sweep = await waitUntil(async () => {
+      const frame = await findFrame(page, () => document.querySelectorAll('table.sweep tbody tr').length > 0);
+      if (!frame) return undefined;
+      const painted = await frame.evaluate(paintedPixelsInFrame, 'canvas#sweep-chart');
+      const statuses = await frame.evaluate(() => Array.from(document.querySelectorAll('table.sweep tbody tr')).map((row) => row.children[2].textContent));
+      return painted > 0 && statuses.length === SWEEP_TAUS.length ? { painted, statuses } : undefined;
+    }, 'the revived sweep panel to draw its chart and table', 60_000);
+    const compareTab = page.locator('.tabs-container .tab', { hasText: 'OOD Lens: compare' }).first();
+    await compareTab.click();
+    const rows = await waitUntil(async () => {
+      const frame = await findFrame(page, () => document.querySelectorAll('table.compare tbody tr').length > 0);
+      return frame ? frame.evaluate(() => document.querySelectorAll('table.compare:not(.compare-summary) tbody tr').length) : undefined;
+    }, 'the revived compare panel to draw its table', 60_000);
+    log(`revived sweep panel: ${sweep.statuses.join(', ')}, ${sweep.painted} painted pixels; revived compare panel: ${rows} rows`);
+  }, { needs: { swept, compared } });
 }

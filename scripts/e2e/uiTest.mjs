@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAnalysisUiTests } from './uiAnalysisTests.mjs';
-import { acceptQuickPick, findFrame, folderUrl, quickPickTitled, runPaletteCommand, waitForDrawnCanvas, waitForQuietList, waitForWorkbench, waitUntil } from './workbench.mjs';
+import { acceptQuickPick, findFrame, folderUrl, quickPickTitled, reloadWindow, runPaletteCommand, waitForDrawnCanvas, waitForQuietList, waitForWorkbench, waitUntil } from './workbench.mjs';
 
 export const UI_RUN_ID = '20261127-093000-lenet-mnist-logitnorm';
 const CHART_SELECTOR = 'canvas#logit-norm-chart';
@@ -45,18 +45,18 @@ export function seedRunFolder(workspace) {
 
 /**
  * Runs the UI checks on `context` against code-server at `baseUrl`, with `workspace` opened.
- * `check(name, fn)` records each as a test; a failed step makes the ones that need it fail too.
+ * `recorder` records each check; a check whose prerequisite failed is recorded as skipped.
  */
-export async function runUiTests({ context, baseUrl, workspace, artifactsDir, check: recordCheck, log }) {
+export async function runUiTests({ context, baseUrl, workspace, artifactsDir, recorder, log }) {
   const page = await context.newPage();
   const screenshot = (name) => page.screenshot({ path: join(artifactsDir, name) }).catch((error) => log(`screenshot ${name} failed: ${error.message}`));
-  let failedChecks = 0;
-  /** Records a check; a failed one leaves a screenshot of what the page showed then. */
-  const check = async (name, body) => {
-    const passed = await recordCheck(name, body);
-    if (!passed) await screenshot(`failed-${++failedChecks}.png`);
-    return passed;
+  // A failed check leaves a screenshot of what the page showed then; the logs are copied at the end.
+  recorder.onFailure = async (name, index) => {
+    const file = `failed-${String(index).padStart(2, '0')}-${name.replace(/^UI: /, '').replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`;
+    await screenshot(file);
+    return `screenshot: ${join(artifactsDir, file)}; workbench logs: ${join(artifactsDir, 'code-server-logs')}`;
   };
+  const check = (name, body, options) => recorder.check(name, body, options);
   const cspViolations = [];
   page.on('console', (message) => {
     const text = message.text();
@@ -72,9 +72,10 @@ export async function runUiTests({ context, baseUrl, workspace, artifactsDir, ch
     await screenshot('01-workbench.png');
   });
 
-  const dashboard = opened && await check('UI: "OOD Lens: Open Run Dashboard" from the palette opens a webview whose Chart.js canvas has drawn pixels', async () => {
+  const dashboard = await check('UI: "OOD Lens: Open Run Dashboard" from the palette opens a webview whose Chart.js canvas has drawn pixels', async () => {
     let drawn;
     await runPaletteCommand(page, 'OOD Lens: Open Run Dashboard', {
+      log,
       isDone: async () => {
         drawn = await waitForDrawnCanvas(page, CHART_SELECTOR, UI_RUN_ID, 30_000);
       },
@@ -83,15 +84,13 @@ export async function runUiTests({ context, baseUrl, workspace, artifactsDir, ch
     log(`dashboard "${title}": ${drawn.painted} painted canvas pixels`);
     await page.waitForTimeout(500);
     await screenshot('02-dashboard.png');
-  });
+  }, { needs: { opened } });
 
-  if (opened) {
-    await check('UI: the webview loads under its Content-Security-Policy without violations', async () => {
-      if (cspViolations.length > 0) throw new Error(`CSP violations:\n${cspViolations.join('\n')}`);
-    });
-  }
+  await check('UI: the webview loads under its Content-Security-Policy without violations', async () => {
+    if (cspViolations.length > 0) throw new Error(`CSP violations:\n${cspViolations.join('\n')}`);
+  }, { needs: { opened } });
 
-  const runsView = opened && await check('UI: the OOD Lens activity-bar container shows the Runs tree with the run folder', async () => {
+  const runsView = await check('UI: the OOD Lens activity-bar container shows the Runs tree with the run folder', async () => {
     const container = page.locator(ACTIVITY_BAR_ENTRY).first();
     await container.waitFor({ state: 'visible', timeout: 20_000 });
     await container.click();
@@ -99,29 +98,28 @@ export async function runUiTests({ context, baseUrl, workspace, artifactsDir, ch
     await page.locator('.part.sidebar .composite.title', { hasText: /OOD Lens/i }).first().waitFor({ state: 'visible', timeout: 20_000 });
     await page.locator('.monaco-list-row', { hasText: UI_RUN_ID }).first().waitFor({ state: 'visible', timeout: 20_000 });
     await screenshot('03-runs-view.png');
-  });
+  }, { needs: { opened } });
 
-  if (runsView) {
-    await check('UI: a checkpoint\'s context menu offers "Evaluate OOD", which asks for the OOD sets', async () => {
-      const runRow = page.locator('.monaco-list-row', { hasText: UI_RUN_ID }).first();
-      if ((await runRow.getAttribute('aria-expanded')) !== 'true') await runRow.locator('.monaco-tl-twistie').click();
-      const checkpointRow = page.locator('.monaco-list-row', { hasText: 'epoch 8' }).first();
-      await checkpointRow.waitFor({ state: 'visible', timeout: 15_000 });
-      await waitForQuietList(page, RUNS_TREE_LIST);
-      await checkpointRow.click({ button: 'right' });
-      const menuItem = page.locator('.context-view .action-item', { hasText: 'Evaluate OOD' }).first();
-      await menuItem.waitFor({ state: 'visible', timeout: 15_000 });
-      await screenshot('04-checkpoint-menu.png');
-      await menuItem.click();
-      await page.locator('.quick-input-widget', { hasText: 'OOD sets' }).first().waitFor({ state: 'visible', timeout: 15_000 });
-      await screenshot('05-evaluate-ood-sets.png');
-      await page.keyboard.press('Escape');
-    });
-  }
+  await check('UI: a checkpoint\'s context menu offers "Evaluate OOD", which asks for the OOD sets', async () => {
+    const runRow = page.locator('.monaco-list-row', { hasText: UI_RUN_ID }).first();
+    if ((await runRow.getAttribute('aria-expanded')) !== 'true') await runRow.locator('.monaco-tl-twistie').click();
+    const checkpointRow = page.locator('.monaco-list-row', { hasText: 'epoch 8' }).first();
+    await checkpointRow.waitFor({ state: 'visible', timeout: 15_000 });
+    await waitForQuietList(page, RUNS_TREE_LIST);
+    await checkpointRow.click({ button: 'right' });
+    const menuItem = page.locator('.context-view .action-item', { hasText: 'Evaluate OOD' }).first();
+    await menuItem.waitFor({ state: 'visible', timeout: 15_000 });
+    await screenshot('04-checkpoint-menu.png');
+    await menuItem.click();
+    await page.locator('.quick-input-widget', { hasText: 'OOD sets' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await screenshot('05-evaluate-ood-sets.png');
+    await page.keyboard.press('Escape');
+  }, { needs: { runsView } });
 
   let trainedRow;
-  const trained = runsView && await check('UI: "OOD Lens: Train with LogitNorm" from the palette (three quick picks) trains on MNIST; the run appears in the tree and its dashboard draws its epochs', async () => {
+  const trained = await check('UI: "OOD Lens: Train with LogitNorm" from the palette (three quick picks) trains on MNIST; the run appears in the tree and its dashboard draws its epochs', async () => {
     await runPaletteCommand(page, 'OOD Lens: Train with LogitNorm', {
+      log,
       isDone: () => quickPickTitled(page, '(1/3): dataset'),
     });
     // The workspace settings make the defaults (first items) mnist, mlp, 3 epochs.
@@ -141,136 +139,128 @@ export async function runUiTests({ context, baseUrl, workspace, artifactsDir, ch
     log(`training dashboard: ${drawn.painted} painted pixels`);
     await page.waitForTimeout(500);
     await screenshot('08-training-dashboard.png');
-  });
+  }, { needs: { runsView } });
 
-  if (trained) {
-    await check('UI: right-click the new checkpoint -> Evaluate OOD -> evaluation rows with FPR95 and AUROC in the tree, and the evaluation panel draws every histogram', async () => {
-      if ((await trainedRow.getAttribute('aria-expanded')) !== 'true') await trainedRow.locator('.monaco-tl-twistie').click();
-      const checkpointRow = page.locator('.part.sidebar .monaco-list-row', { hasText: /epoch 1\s*test acc/ }).first();
-      await checkpointRow.waitFor({ state: 'visible', timeout: 15_000 });
-      // The tree redraws only rows whose data changed; once the run is done nothing should change.
-      log(`the Runs tree was unchanged for ${await waitForQuietList(page, RUNS_TREE_LIST)} ms before the right-click`);
-      // The tree may redraw (the run store watcher) while the menu opens, and a click on the old
-      // menu is lost: retry from a fresh right-click until the first question shows.
-      // Attempts alternate between the keyboard (first) and a click on the menu item.
-      let attempt = 0;
-      await waitUntil(async () => {
-        attempt += 1;
-        await page.keyboard.press('Escape');
-        await checkpointRow.click({ button: 'right', timeout: 5000 });
-        const menuItem = page.locator('.context-view .action-item', { hasText: 'Evaluate OOD' }).first();
-        await menuItem.waitFor({ state: 'visible', timeout: 5000 });
-        if (attempt % 2 === 1) {
-          // The menu takes the keyboard: Down focuses its first entry, "Evaluate OOD". A mouse
-          // click on the entry was lost now and then (the menu stayed open, no command ran).
-          await page.keyboard.press('ArrowDown');
-          await page.locator('.context-view .action-item.focused', { hasText: 'Evaluate OOD' }).first().waitFor({ state: 'visible', timeout: 5000 });
-          await page.keyboard.press('Enter');
-        } else {
-          await menuItem.locator('.action-menu-item').first().click({ timeout: 5000 });
-        }
-        await quickPickTitled(page, '(1/2): OOD sets', 5000).catch(async (error) => {
-          const shown = await page.locator('.quick-input-widget .quick-input-title').first().innerText().catch(() => '');
-          log(`attempt ${attempt}: no "(1/2): OOD sets"${shown ? `; the quick input shows "${shown}"` : ''}`);
-          throw error;
-        });
-        log(`Evaluate OOD from the context menu: attempt ${attempt} (${attempt % 2 === 1 ? 'keyboard' : 'click'})`);
-        return true;
-      }, 'the context menu\'s Evaluate OOD to ask for the OOD sets', 120_000, 500);
-      await acceptQuickPick(page, '(1/2): OOD sets', '(2/2): scorers');
-      await acceptQuickPick(page, '(2/2): scorers');
-      // The checkpoint had no children before; the tree keeps it collapsed: open it.
-      const evaluatedCheckpoint = page.locator('.part.sidebar .monaco-list-row', { hasText: /epoch 1\s*test acc.*1 evaluation/ }).first();
-      await evaluatedCheckpoint.waitFor({ state: 'visible', timeout: 150_000 });
-      if ((await evaluatedCheckpoint.getAttribute('aria-expanded')) !== 'true') await evaluatedCheckpoint.locator('.monaco-tl-twistie').click();
-      const resultRow = page.locator('.part.sidebar .monaco-list-row', { hasText: /msp vs gaussian.*FPR95 \d+\.\d\d% · AUROC \d+\.\d\d%/ }).first();
-      await resultRow.waitFor({ state: 'visible', timeout: 30_000 });
-      const rows = await page.locator('.part.sidebar .monaco-list-row', { hasText: /FPR95 \d+\.\d\d% · AUROC/ }).allInnerTexts();
-      log(`evaluation rows in the tree: ${rows.map((row) => row.replace(/\s+/g, ' ')).join(' | ')}`);
-      if (rows.length < 4) throw new Error(`expected 4 rows (2 scorers x 2 OOD sets), saw ${rows.length}`);
-      await screenshot('09-evaluation-tree.png');
-      const histograms = await waitUntil(async () => {
-        const frame = await findFrame(page, () => document.querySelectorAll('canvas.histogram').length > 0 && (document.body?.textContent ?? '').includes('Score histograms'));
-        if (!frame) return undefined;
-        const counts = await frame.evaluate(() => Array.from(document.querySelectorAll('canvas.histogram')).map((canvas) => {
-          const context = canvas.getContext('2d');
-          if (!context || canvas.width === 0) return 0;
+  const evaluated = await check('UI: right-click the new checkpoint -> Evaluate OOD -> evaluation rows with FPR95 and AUROC in the tree, and the evaluation panel draws every histogram', async () => {
+    if ((await trainedRow.getAttribute('aria-expanded')) !== 'true') await trainedRow.locator('.monaco-tl-twistie').click();
+    const checkpointRow = page.locator('.part.sidebar .monaco-list-row', { hasText: /epoch 1\s*test acc/ }).first();
+    await checkpointRow.waitFor({ state: 'visible', timeout: 15_000 });
+    // The tree redraws only rows whose data changed; once the run is done nothing should change.
+    log(`the Runs tree was unchanged for ${await waitForQuietList(page, RUNS_TREE_LIST)} ms before the right-click`);
+    // The tree may redraw (the run store watcher) while the menu opens, and a click on the old
+    // menu is lost: retry from a fresh right-click until the first question shows.
+    // Attempts alternate between the keyboard (first) and a click on the menu item.
+    let attempt = 0;
+    await waitUntil(async () => {
+      attempt += 1;
+      await page.keyboard.press('Escape');
+      await checkpointRow.click({ button: 'right', timeout: 5000 });
+      const menuItem = page.locator('.context-view .action-item', { hasText: 'Evaluate OOD' }).first();
+      await menuItem.waitFor({ state: 'visible', timeout: 5000 });
+      if (attempt % 2 === 1) {
+        // The menu takes the keyboard: Down focuses its first entry, "Evaluate OOD". A mouse
+        // click on the entry was lost now and then (the menu stayed open, no command ran).
+        await page.keyboard.press('ArrowDown');
+        await page.locator('.context-view .action-item.focused', { hasText: 'Evaluate OOD' }).first().waitFor({ state: 'visible', timeout: 5000 });
+        await page.keyboard.press('Enter');
+      } else {
+        await menuItem.locator('.action-menu-item').first().click({ timeout: 5000 });
+      }
+      await quickPickTitled(page, '(1/2): OOD sets', 5000).catch(async (error) => {
+        const shown = await page.locator('.quick-input-widget .quick-input-title').first().innerText().catch(() => '');
+        log(`attempt ${attempt}: no "(1/2): OOD sets"${shown ? `; the quick input shows "${shown}"` : ''}`);
+        throw error;
+      });
+      log(`Evaluate OOD from the context menu: attempt ${attempt} (${attempt % 2 === 1 ? 'keyboard' : 'click'})`);
+      return true;
+    }, 'the context menu\'s Evaluate OOD to ask for the OOD sets', 120_000, 500);
+    await acceptQuickPick(page, '(1/2): OOD sets', '(2/2): scorers');
+    await acceptQuickPick(page, '(2/2): scorers');
+    // The checkpoint had no children before; the tree opens it by itself to show its first evaluation.
+    const evaluatedCheckpoint = page.locator('.part.sidebar .monaco-list-row', { hasText: /epoch 1\s*test acc.*1 evaluation/ }).first();
+    await evaluatedCheckpoint.waitFor({ state: 'visible', timeout: 150_000 });
+    await waitUntil(async () => (await evaluatedCheckpoint.getAttribute('aria-expanded')) === 'true', 'the checkpoint row to open by itself on its first evaluation', 10_000);
+    const resultRow = page.locator('.part.sidebar .monaco-list-row', { hasText: /msp vs gaussian.*FPR95 \d+\.\d\d% · AUROC \d+\.\d\d%/ }).first();
+    await resultRow.waitFor({ state: 'visible', timeout: 30_000 });
+    const rows = await page.locator('.part.sidebar .monaco-list-row', { hasText: /FPR95 \d+\.\d\d% · AUROC/ }).allInnerTexts();
+    log(`evaluation rows in the tree: ${rows.map((row) => row.replace(/\s+/g, ' ')).join(' | ')}`);
+    if (rows.length < 4) throw new Error(`expected 4 rows (2 scorers x 2 OOD sets), saw ${rows.length}`);
+    await screenshot('09-evaluation-tree.png');
+    const histograms = await waitUntil(async () => {
+      const frame = await findFrame(page, () => document.querySelectorAll('canvas.histogram').length > 0 && (document.body?.textContent ?? '').includes('Score histograms'));
+      if (!frame) return undefined;
+      const counts = await frame.evaluate(() => Array.from(document.querySelectorAll('canvas.histogram')).map((canvas) => {
+        const context = canvas.getContext('2d');
+        if (!context || canvas.width === 0) return 0;
+        const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+        let painted = 0;
+        for (let alpha = 3; alpha < data.length; alpha += 4) if (data[alpha] !== 0) painted += 1;
+        return painted;
+      }));
+      return counts.length === 4 && counts.every((painted) => painted > 0) ? counts : undefined;
+    }, 'the evaluation panel with 4 drawn histogram canvases', 60_000);
+    log(`evaluation panel: histogram canvases with ${histograms.join(', ')} painted pixels`);
+    await page.waitForTimeout(500);
+    await screenshot('10-evaluation-panel.png');
+  }, { needs: { trained } });
+
+  await check('UI: selecting the evaluated checkpoint shows its metric table and a drawn histogram in the sidebar\'s Metrics view', async () => {
+    const checkpointRow = page.locator('.part.sidebar .monaco-list-row', { hasText: /epoch 1\s*test acc/ }).first();
+    await page.keyboard.press('Escape');
+    await checkpointRow.click();
+    const metrics = await waitUntil(async () => {
+      const frame = await findFrame(page, () => Boolean(document.querySelector('canvas.metrics-histogram')) && document.querySelectorAll('table.metrics.compact tbody tr').length > 0);
+      if (!frame) return undefined;
+      return frame.evaluate(() => {
+        const canvas = document.querySelector('canvas.metrics-histogram');
+        const context = canvas.getContext('2d');
+        let painted = 0;
+        if (context && canvas.width > 0) {
           const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
-          let painted = 0;
           for (let alpha = 3; alpha < data.length; alpha += 4) if (data[alpha] !== 0) painted += 1;
-          return painted;
-        }));
-        return counts.length === 4 && counts.every((painted) => painted > 0) ? counts : undefined;
-      }, 'the evaluation panel with 4 drawn histogram canvases', 60_000);
-      log(`evaluation panel: histogram canvases with ${histograms.join(', ')} painted pixels`);
-      await page.waitForTimeout(500);
-      await screenshot('10-evaluation-panel.png');
-    });
+        }
+        const rows = Array.from(document.querySelectorAll('table.metrics.compact tbody tr')).map((row) => row.textContent);
+        return painted > 0 && rows.length === 4 ? { painted, rows } : undefined;
+      });
+    }, 'the Metrics view with 4 rows and a drawn histogram', 30_000);
+    log(`Metrics view: ${metrics.rows.join(' | ')}; histogram ${metrics.painted} painted pixels`);
+    await screenshot('11-metrics-view.png');
+  }, { needs: { evaluated } });
 
-    await check('UI: selecting the evaluated checkpoint shows its metric table and a drawn histogram in the sidebar\'s Metrics view', async () => {
-      const checkpointRow = page.locator('.part.sidebar .monaco-list-row', { hasText: /epoch 1\s*test acc/ }).first();
-      await page.keyboard.press('Escape');
-      await checkpointRow.click();
-      const metrics = await waitUntil(async () => {
-        const frame = await findFrame(page, () => Boolean(document.querySelector('canvas.metrics-histogram')) && document.querySelectorAll('table.metrics.compact tbody tr').length > 0);
-        if (!frame) return undefined;
-        return frame.evaluate(() => {
-          const canvas = document.querySelector('canvas.metrics-histogram');
-          const context = canvas.getContext('2d');
-          let painted = 0;
-          if (context && canvas.width > 0) {
-            const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
-            for (let alpha = 3; alpha < data.length; alpha += 4) if (data[alpha] !== 0) painted += 1;
-          }
-          const rows = Array.from(document.querySelectorAll('table.metrics.compact tbody tr')).map((row) => row.textContent);
-          return painted > 0 && rows.length === 4 ? { painted, rows } : undefined;
-        });
-      }, 'the Metrics view with 4 rows and a drawn histogram', 30_000);
-      log(`Metrics view: ${metrics.rows.join(' | ')}; histogram ${metrics.painted} painted pixels`);
-      await screenshot('11-metrics-view.png');
-    });
-  }
-
-  if (dashboard) {
-    await check('UI: after a reload the dashboard comes back (serializer) and draws again', async () => {
-      // "Developer: Reload Window", as a person would: it shuts the workbench down in order, so
-      // the open editors (our panel among them) are saved before the page loads again.
-      // Only the active tab's webview loads after a reload: make the seeded run's dashboard that tab.
-      await page.keyboard.press('Escape');
-      const seededTab = page.locator('.tabs-container .tab', { hasText: UI_RUN_ID }).first();
-      if (await seededTab.isVisible().catch(() => false)) await seededTab.click();
-      const reloaded = page.waitForEvent('load', { timeout: 60_000 });
-      await runPaletteCommand(page, 'Developer: Reload Window');
-      await reloaded;
-      await waitForWorkbench(page);
-      const drawn = await waitForDrawnCanvas(page, CHART_SELECTOR, UI_RUN_ID, 60_000);
-      log(`revived dashboard: ${drawn.painted} painted canvas pixels`);
-      await page.waitForTimeout(500);
-      await screenshot('06-after-reload.png');
-    });
-  }
-  if (dashboard && trained) {
-    await check('UI: after the reload the evaluation panel comes back too (its serializer reads the file again) and draws its histograms', async () => {
-      const evaluationTab = page.locator('.tabs-container .tab', { hasText: /epoch-1-/ }).first();
-      await evaluationTab.waitFor({ state: 'visible', timeout: 20_000 });
-      await evaluationTab.click();
-      const painted = await waitUntil(async () => {
-        const frame = await findFrame(page, () => document.querySelectorAll('canvas.histogram').length > 0);
-        if (!frame) return undefined;
-        const counts = await frame.evaluate(() => Array.from(document.querySelectorAll('canvas.histogram')).map((canvas) => {
-          const context = canvas.getContext('2d');
-          if (!context || canvas.width === 0) return 0;
-          const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
-          let count = 0;
-          for (let alpha = 3; alpha < data.length; alpha += 4) if (data[alpha] !== 0) count += 1;
-          return count;
-        }));
-        return counts.length === 4 && counts.every((count) => count > 0) ? counts : undefined;
-      }, 'the revived evaluation panel with 4 drawn histograms', 60_000);
-      log(`revived evaluation panel: ${painted.join(', ')} painted pixels`);
-    });
-  }
-  if (trained) await runAnalysisUiTests({ page, workspace, seededRunId: UI_RUN_ID, screenshot, check, log });
+  const reloaded = await check('UI: after a reload the dashboard comes back (serializer) and draws again', async () => {
+    // "Developer: Reload Window", as a person would: it shuts the workbench down in order, so
+    // the open editors (our panel among them) are saved before the page loads again.
+    // Only the active tab's webview loads after a reload: make the seeded run's dashboard that tab.
+    await page.keyboard.press('Escape');
+    const seededTab = page.locator('.tabs-container .tab', { hasText: UI_RUN_ID }).first();
+    if (await seededTab.isVisible().catch(() => false)) await seededTab.click();
+    await reloadWindow(page, { log });
+    const drawn = await waitForDrawnCanvas(page, CHART_SELECTOR, UI_RUN_ID, 60_000);
+    log(`revived dashboard: ${drawn.painted} painted canvas pixels`);
+    await page.waitForTimeout(500);
+    await screenshot('06-after-reload.png');
+  }, { needs: { dashboard } });
+  await check('UI: after the reload the evaluation panel comes back too (its serializer reads the file again) and draws its histograms', async () => {
+    const evaluationTab = page.locator('.tabs-container .tab', { hasText: /epoch-1-/ }).first();
+    await evaluationTab.waitFor({ state: 'visible', timeout: 20_000 });
+    await evaluationTab.click();
+    const painted = await waitUntil(async () => {
+      const frame = await findFrame(page, () => document.querySelectorAll('canvas.histogram').length > 0);
+      if (!frame) return undefined;
+      const counts = await frame.evaluate(() => Array.from(document.querySelectorAll('canvas.histogram')).map((canvas) => {
+        const context = canvas.getContext('2d');
+        if (!context || canvas.width === 0) return 0;
+        const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+        let count = 0;
+        for (let alpha = 3; alpha < data.length; alpha += 4) if (data[alpha] !== 0) count += 1;
+        return count;
+      }));
+      return counts.length === 4 && counts.every((count) => count > 0) ? counts : undefined;
+    }, 'the revived evaluation panel with 4 drawn histograms', 60_000);
+    log(`revived evaluation panel: ${painted.join(', ')} painted pixels`);
+  }, { needs: { reloaded, evaluated } });
+  await runAnalysisUiTests({ page, workspace, seededRunId: UI_RUN_ID, screenshot, check, log, needs: { opened, runsView } });
   writeFileSync(join(artifactsDir, 'ui-console-csp.txt'), cspViolations.join('\n'));
+  recorder.onFailure = async () => undefined;
   await page.close();
 }

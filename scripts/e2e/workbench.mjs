@@ -38,39 +38,175 @@ export async function waitForWorkbench(page, timeoutMs = 90_000) {
   await page.waitForSelector('.monaco-workbench .part.statusbar', { state: 'visible', timeout: timeoutMs });
 }
 
+const QUICK_INPUT_BOX = '.quick-input-widget .quick-input-box input';
+
 /**
- * Runs `title` from the command palette: F1, type, Enter. A welcome page or notification can
- * take the focus from the palette while it opens, so each attempt starts from Escape.
+ * What holds the keyboard focus in the workbench page: 'quick-input' (the palette's input box),
+ * 'webview' (an iframe: a webview panel or view), 'body' (nothing), or the element's tag and
+ * classes. A webview asked to take the focus takes it a moment later, once its iframe has loaded
+ * and answered: that late focus closes a quick input opened in between.
  */
-export async function runPaletteCommand(page, title, { attempts = 4, isDone } = {}) {
-  let lastError;
-  for (let attempt = 1; attempt <= attempts; attempt += 1) {
-    try {
-      await page.keyboard.press('Escape');
-      await page.locator('.part.editor').click({ position: { x: 30, y: 30 }, timeout: 5000 }).catch(() => {});
-      await page.keyboard.press('F1');
-      const input = page.locator('.quick-input-widget .quick-input-box input');
-      await input.waitFor({ state: 'visible', timeout: 10_000 });
-      await input.fill(`>${title}`);
-      const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: title }).first();
-      await row.waitFor({ state: 'visible', timeout: 15_000 });
-      if ((await input.inputValue()) !== `>${title}`) throw new Error('the palette lost what was typed');
-      // The filter also matches other commands ("Train..." matches "Train with Cross-Entropy"),
-      // which may come first: move down to the row whose label is the title itself.
-      const focusedLabel = () => page.locator('.quick-input-widget .quick-input-list .monaco-list-row.focused .label-name').first().innerText().catch(() => '');
-      for (let step = 0; (await focusedLabel()).trim() !== title; step += 1) {
-        if (step >= 10) throw new Error(`no palette row is labelled "${title}"`);
-        await page.keyboard.press('ArrowDown');
+export function focusHolder(page) {
+  return page.evaluate(() => {
+    const active = document.activeElement;
+    if (!active || active === document.body) return 'body';
+    if (active.matches('.quick-input-widget .quick-input-box input')) return 'quick-input';
+    if (active.tagName === 'IFRAME') return 'webview';
+    return `${active.tagName.toLowerCase()}${active.className ? `.${String(active.className).trim().split(/\s+/).join('.')}` : ''}`;
+  });
+}
+
+/**
+ * Waits until the same element has held the focus for `quietMs` (a webview that was just shown
+ * takes the focus a little after it is drawn); returns the holder. Gives up quietly after
+ * `timeoutMs`: a focus that keeps moving is the palette's retry loop's business.
+ */
+export async function waitForSettledFocus(page, { quietMs = 700, timeoutMs = 8000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let holder = await focusHolder(page);
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = await focusHolder(page);
+    if (now !== holder) {
+      holder = now;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) {
+      break;
+    }
+  }
+  return holder;
+}
+
+/** Closes whatever quick input is open (Escape while it is visible), so F1 starts afresh. */
+async function closeQuickInput(page) {
+  const widget = page.locator('.quick-input-widget').first();
+  for (let attempt = 0; attempt < 3 && (await widget.isVisible().catch(() => false)); attempt += 1) {
+    await page.keyboard.press('Escape');
+    await widget.waitFor({ state: 'hidden', timeout: 2000 }).catch(() => {});
+  }
+}
+
+/** Whether the quick input is open, its input focused, and (when given) holding `value`. */
+function quickInputReady(page, value) {
+  return page.evaluate(
+    ({ selector, wanted }) => {
+      const input = document.querySelector(selector);
+      if (!(input instanceof HTMLInputElement) || document.activeElement !== input) return false;
+      if (!input.closest('.quick-input-widget')?.checkVisibility()) return false;
+      return wanted === null || input.value === wanted;
+    },
+    { selector: QUICK_INPUT_BOX, wanted: value ?? null },
+  );
+}
+
+/** Polls `probe` every 100 ms for up to `timeoutMs`; whether it came true. */
+async function becomes(probe, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probe().catch(() => false)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Runs `title` from the command palette as a person does: F1, type, check the highlighted row is
+ * the command, Enter. Before each step it checks that the palette is still open and holds the
+ * keyboard; when something else took the focus (a webview that finished loading, a notification)
+ * the palette has closed, and it is opened again: the command has not run yet, so this is safe.
+ * Enter is pressed only with the palette focused on the right row. `isDone` then waits for the
+ * command's effect; when it does not come, the command is run again only when the palette is
+ * back to showing nothing (the Enter was lost), at most `enterAttempts` times in all.
+ * `log` hears about each recovery and what held the focus.
+ */
+export async function runPaletteCommand(page, title, { isDone, enterAttempts = 2, timeoutMs = 90_000, log = () => {} } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  const typed = `>${title}`;
+  const input = page.locator(QUICK_INPUT_BOX).first();
+  const focusedLabel = () => page.locator('.quick-input-widget .quick-input-list .monaco-list-row.focused .label-name').first().innerText({ timeout: 1000 }).then((text) => text.trim()).catch(() => '');
+  let entered = 0;
+  let reopened = 0;
+  let lastProblem = '';
+  const reopen = async (problem) => {
+    reopened += 1;
+    lastProblem = `${problem} (focus on ${await focusHolder(page).catch(() => '?')})`;
+    log(`palette "${title}": ${lastProblem}; opening it again`);
+  };
+  while (Date.now() < deadline) {
+    await closeQuickInput(page);
+    await waitForSettledFocus(page);
+    await page.keyboard.press('F1');
+    if (!(await becomes(() => quickInputReady(page), 5000))) {
+      await reopen('F1 did not give the palette the keyboard');
+      continue;
+    }
+    const filled = await input.fill(typed, { timeout: 2000 }).then(() => true, () => false);
+    if (!filled || !(await becomes(() => quickInputReady(page, typed), 2000))) {
+      await reopen('the palette closed or lost the text while it was typed');
+      continue;
+    }
+    // The filter also matches other commands ("Train..." matches "Train with Cross-Entropy"),
+    // which may come first: move down to the row whose label is the title itself.
+    let onRow = await becomes(async () => (await focusedLabel()) !== '', 10_000);
+    for (let step = 0; onRow && (await focusedLabel()) !== title; step += 1) {
+      if (step >= 12 || !(await quickInputReady(page, typed))) {
+        onRow = false;
+        break;
       }
-      await page.keyboard.press('Enter');
-      if (!isDone) return;
+      await page.keyboard.press('ArrowDown');
+    }
+    if (!onRow) {
+      if (await quickInputReady(page, typed)) throw new Error(`no palette row is labelled "${title}" (the highlighted one: "${await focusedLabel()}")`);
+      await reopen('the palette closed before its row was highlighted');
+      continue;
+    }
+    if (!(await quickInputReady(page, typed))) {
+      await reopen('the palette lost the keyboard just before Enter');
+      continue;
+    }
+    await page.keyboard.press('Enter');
+    entered += 1;
+    if (reopened > 0) log(`palette "${title}": ran after ${reopened} reopening(s)`);
+    if (!isDone) return;
+    try {
       await isDone();
       return;
     } catch (error) {
-      lastError = error;
+      const paletteStillHasIt = await quickInputReady(page, typed).catch(() => false);
+      const shown = await page.locator('.quick-input-widget .quick-input-title').first().innerText({ timeout: 1000 }).catch(() => '');
+      const evidence = `focus on ${await focusHolder(page).catch(() => '?')}${shown ? `, the quick input shows "${shown}"` : ', no quick input open'}`;
+      if (entered >= enterAttempts || Date.now() >= deadline) throw new Error(`${error.message} (${evidence})`);
+      lastProblem = `the command showed no effect (${error.message.split('\n')[0]}; ${evidence})${paletteStillHasIt ? '; the palette still held it: Enter was lost' : ''}`;
+      log(`palette "${title}": ${lastProblem}; running it again`);
     }
   }
-  throw new Error(`could not run "${title}" from the palette after ${attempts} attempts: ${lastError?.message}`);
+  throw new Error(`could not run "${title}" from the palette within ${timeoutMs / 1000} s: ${lastProblem || 'no attempt got through'}`);
+}
+
+/**
+ * "Developer: Reload Window" from the palette, then waits for the new workbench: the old page's
+ * marker gone (a new document), activity bar, status bar and the OOD Lens entry drawn. It does
+ * not wait for the page's `load` event, which a reload can fire before a listener is attached.
+ */
+export async function reloadWindow(page, { timeoutMs = 120_000, log = () => {} } = {}) {
+  const startedAt = Date.now();
+  const marker = `reload-${startedAt}`;
+  await page.evaluate((value) => {
+    window.__oodLensReloadMarker = value;
+  }, marker);
+  const newDocument = async () => (await page.evaluate(() => window.__oodLensReloadMarker).catch(() => marker)) !== marker;
+  await runPaletteCommand(page, 'Developer: Reload Window', {
+    log,
+    enterAttempts: 1,
+    isDone: async () => {
+      if (!(await becomes(newDocument, 60_000))) throw new Error('the page did not reload within 60 s');
+    },
+  });
+  const left = Math.max(10_000, timeoutMs - (Date.now() - startedAt));
+  await waitForWorkbench(page, left);
+  await page.locator('.part.activitybar [aria-label^="OOD Lens"]').first().waitFor({ state: 'visible', timeout: left });
+  log(`reloaded in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
 }
 
 /** Evaluates `fn` in every frame of the page; returns the first frame where it gave a truthy value. */

@@ -1,6 +1,6 @@
 /**
- * The OOD Lens engine as a library (dist/core.js): everything the CLI and the extension's worker
- * use, importable from plain Node:
+ * The OOD Lens engine as a library (dist/core.js): everything the CLI (which the extension runs as
+ * a child process) uses, importable from plain Node:
  *   const { tf, initBackend, losses, metrics } = require('ood-lens/dist/core.js');
  */
 import * as tf from '@tensorflow/tfjs';

@@ -10,6 +10,7 @@ import type { JobEvent, JobOutcome } from './jobRunner';
 import type { MetricsRenderedReport } from './metricsView';
 import type { RunsTreeNode } from './runsTree';
 import type { SweepRenderedReport } from './sweepPanels';
+import type { JobSummary } from './jobQueue';
 
 export interface OodLensTestApi {
   /** The provider behind the "Runs" view. */
@@ -32,5 +33,5 @@ export interface OodLensTestApi {
   readonly onDidReceiveJobEvent: vscode.Event<JobEvent>;
   readonly onDidFinishJob: vscode.Event<JobOutcome>;
   /** The running and queued jobs. */
-  jobs(): Array<{ id: number; title: string; state: 'running' | 'queued' }>;
+  jobs(): JobSummary[];
 }

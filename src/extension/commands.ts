@@ -15,6 +15,7 @@ import { COMMAND_IDS } from './commandIds';
 import type { ComparePanels } from './comparePanels';
 import type { DashboardPanels } from './dashboardPanels';
 import type { EvaluationPanels } from './evaluationPanels';
+import { jobUsingRun } from './jobQueue';
 import type { JobOutcome, JobRunner } from './jobRunner';
 import { listCheckpoints, listEvaluations } from './runFolders';
 import type { RunNode, RunsTreeNode, RunsTreeProvider } from './runsTree';
@@ -77,7 +78,9 @@ async function pickRun(runsTree: RunsTreeProvider, title: string, filter: (run: 
   if (runs.length === 1) return runs[0];
   const picked = await vscode.window.showQuickPick(
     runs.map((run) => ({ label: run.summary.id, description: run.summary.status, detail: run.summary.runDir, run })),
-    { title },
+    // Like every other question of ours: a panel that takes the focus as it loads (a webview
+    // opened a moment before) must not close the question and end the command unanswered.
+    { title, ignoreFocusOut: true },
   );
   return picked?.run;
 }
@@ -383,7 +386,7 @@ async function evaluate(context: CommandContext, argument: unknown, preset: Eval
     cacheFolder: context.cacheFolder,
     runsFolder: path.dirname(runDir),
   });
-  const outcome = await context.runner.run({ kind: 'evaluate', title: `Evaluate OOD · ${path.basename(runDir)} ${path.basename(checkpoint)}`, args, cwd: folder.uri.fsPath });
+  const outcome = await context.runner.run({ kind: 'evaluate', title: `Evaluate OOD · ${path.basename(runDir)} ${path.basename(checkpoint)}`, args, cwd: folder.uri.fsPath, runDir });
   const written = outcome.evaluationFiles.at(-1);
   if (outcome.status === 'done' && written) context.evaluations.show(written, { preserveFocus: false });
   return outcome;
@@ -713,11 +716,12 @@ async function deleteRun(context: CommandContext, argument: unknown): Promise<bo
   const runDir = runDirOf(argument) ?? (await pickRun(context.runsTree, 'OOD Lens: delete which run?'))?.summary.runDir;
   if (!runDir) return false;
   const runId = path.basename(runDir);
-  const busy = context.runner.jobs().some((job) => job.state === 'running' && job.title.includes(runId));
-  if (busy) {
-    void vscode.window.showWarningMessage(`OOD Lens: a job is using ${runId}; cancel it first ("OOD Lens: Cancel Job").`);
-    return false;
-  }
+  const refuseWhileInUse = (): boolean => {
+    const user = jobUsingRun(context.runner.jobs(), runDir);
+    if (user) void vscode.window.showWarningMessage(`OOD Lens: ${runId} is in use by a ${user.state} job ("${user.title}"); cancel that job first ("OOD Lens: Cancel Job"), then delete the run.`);
+    return user !== undefined;
+  };
+  if (refuseWhileInUse()) return false;
   const confirm = 'Delete';
   const choice = await vscode.window.showWarningMessage(
     `Delete run ${runId}? Its folder, checkpoints and evaluations are removed from disk (${runDir}).`,
@@ -725,6 +729,8 @@ async function deleteRun(context: CommandContext, argument: unknown): Promise<bo
     confirm,
   );
   if (choice !== confirm) return false;
+  // A job may have started or been queued while the question was open.
+  if (refuseWhileInUse()) return false;
   context.dashboards.close(runDir);
   context.evaluations.closeRun(runDir);
   context.compares.closeRun(runDir);
@@ -733,8 +739,13 @@ async function deleteRun(context: CommandContext, argument: unknown): Promise<bo
   return true;
 }
 
-async function cancelJob(context: CommandContext): Promise<void> {
+/** Cancels a job: the one whose id a script passes, the only one, or the one picked from a list. */
+async function cancelJob(context: CommandContext, argument?: unknown): Promise<void> {
   const jobs = context.runner.jobs();
+  if (typeof argument === 'number') {
+    if (!context.runner.cancel(argument)) void vscode.window.showInformationMessage(`OOD Lens: no job ${argument} is running or queued.`);
+    return;
+  }
   if (jobs.length === 0) {
     void vscode.window.showInformationMessage('OOD Lens: no job is running.');
     return;
@@ -789,7 +800,7 @@ export function registerCommands(context: CommandContext): vscode.Disposable[] {
     vscode.commands.registerCommand(COMMAND_IDS.train, guarded('Train', () => fullTrain(context))),
     vscode.commands.registerCommand(COMMAND_IDS.evaluate, guarded('Evaluate OOD', (argument, second) => evaluate(context, argument, evaluatePresetOf(second)))),
     vscode.commands.registerCommand(COMMAND_IDS.evaluateModel, guarded('Evaluate OOD (ONNX model)', (argument, second) => evaluateModel(context, argument, evaluateModelPresetOf(second)))),
-    vscode.commands.registerCommand(COMMAND_IDS.cancelJob, guarded('Cancel Job', () => cancelJob(context))),
+    vscode.commands.registerCommand(COMMAND_IDS.cancelJob, guarded('Cancel Job', (argument) => cancelJob(context, argument))),
     vscode.commands.registerCommand(COMMAND_IDS.exportReport, guarded('Export Report', (argument, second) => exportReport(context, argument, reportPresetOf(second)))),
     vscode.commands.registerCommand(COMMAND_IDS.deleteRun, guarded('Delete Run', (argument) => deleteRun(context, argument))),
     vscode.commands.registerCommand(COMMAND_IDS.openEvaluation, guarded('Open Evaluation', (argument) => openEvaluation(context, argument))),

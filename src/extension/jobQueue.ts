@@ -3,6 +3,22 @@
  * child processes): a job is a `start` function that returns a handle with `done` and `cancel`,
  * so the queue is unit-tested under Node and the job runner supplies real child processes.
  */
+import * as path from 'node:path';
+
+/** A job as "Cancel Job" and Delete Run see it. */
+export interface JobSummary {
+  id: number;
+  title: string;
+  state: 'running' | 'queued';
+  /** The run folder it uses, when known (JobRequest.runDir). */
+  runDir?: string;
+}
+
+/** The first job that uses `runDir` (running or queued), if any. Paths are compared resolved. */
+export function jobUsingRun(jobs: readonly JobSummary[], runDir: string): JobSummary | undefined {
+  const wanted = path.resolve(runDir);
+  return jobs.find((job) => job.runDir !== undefined && path.resolve(job.runDir) === wanted);
+}
 
 export interface RunningJob<Outcome> {
   /** Settles when the job has ended (never rejects: failures are outcomes). */

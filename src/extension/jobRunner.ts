@@ -13,16 +13,17 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseWorkerEvent, type JobKind, type WorkerEvent } from '../protocol';
 import { COMMAND_IDS } from './commandIds';
-import { JobQueue, type QueuedJob, type RunningJob } from './jobQueue';
+import { JobQueue, type JobSummary, type QueuedJob, type RunningJob } from './jobQueue';
 import { LineSplitter } from './lineSplitter';
 import { markRunCancelledAfterKill } from './runFolders';
 
 export const OUTPUT_CHANNEL_NAME = 'OOD Lens';
 /**
  * After Cancel, how long the child may take to reach the end of its batch before SIGKILL. The
- * engine's training loop awaits only promises that settle without a turn of Node's event loop,
- * so its SIGTERM handler may not run until the job ends; a killed training run is then marked
- * cancelled by the runner (markRunCancelledAfterKill).
+ * engine's training loop yields to the event loop after every batch, so its SIGTERM handler
+ * stops it at the next batch (exit 130); a batch that takes longer than this (a big network on
+ * a slow backend) gets SIGKILL, and the runner then marks the run cancelled
+ * (markRunCancelledAfterKill).
  */
 const CANCEL_GRACE_MILLISECONDS = 8_000;
 
@@ -32,7 +33,14 @@ export interface JobRequest {
   /** Arguments after `dist/cli.js`. */
   args: string[];
   cwd?: string;
+  /**
+   * The run folder the job reads or writes, when it is known before the job starts (an
+   * evaluation's run, a resumed run). A new training run's folder is known from its `started`
+   * event on. Delete Run refuses a run that a running or queued job uses.
+   */
+  runDir?: string;
 }
+
 
 export interface JobOutcome {
   id: number;
@@ -103,6 +111,11 @@ class ChildJob implements RunningJob<JobOutcome> {
   ) {
     this.outcome = { id, kind: request.kind, title: request.title, status: 'failed', exitCode: null, evaluationFiles: [], checkpoints: [] };
     this.done = new Promise<JobOutcome>((resolve) => this.start(resolve));
+  }
+
+  /** The run folder this job uses: the request's, or the one its `started` event named. */
+  get runDir(): string | undefined {
+    return this.outcome.runDir ?? this.request.runDir;
   }
 
   get statusText(): string {
@@ -266,6 +279,7 @@ export class JobRunner implements vscode.Disposable {
   private readonly queue: JobQueue<JobOutcome>;
   private readonly running = new Map<number, ChildJob>();
   private readonly titles = new Map<number, string>();
+  private readonly requests = new Map<number, JobRequest>();
   private readonly eventEmitter = new vscode.EventEmitter<JobEvent>();
   private readonly finishedEmitter = new vscode.EventEmitter<JobOutcome>();
   /** Every worker event of every job, as it arrives. */
@@ -288,12 +302,12 @@ export class JobRunner implements vscode.Disposable {
     this.output.appendLine(line);
   }
 
-  /** The running job and the waiting ones, for "Cancel Job". */
-  jobs(): Array<{ id: number; title: string; state: 'running' | 'queued' }> {
+  /** The running job and the waiting ones, for "Cancel Job" and Delete Run. */
+  jobs(): JobSummary[] {
     const running = this.queue.running;
     return [
-      ...(running ? [{ id: running.id, title: running.title, state: 'running' as const }] : []),
-      ...this.queue.waiting.map((job) => ({ id: job.id, title: job.title, state: 'queued' as const })),
+      ...(running ? [{ id: running.id, title: running.title, state: 'running' as const, runDir: this.running.get(running.id)?.runDir ?? this.requests.get(running.id)?.runDir }] : []),
+      ...this.queue.waiting.map((job) => ({ id: job.id, title: job.title, state: 'queued' as const, runDir: this.requests.get(job.id)?.runDir })),
     ];
   }
 
@@ -310,6 +324,7 @@ export class JobRunner implements vscode.Disposable {
   submit(request: JobRequest): { id: number; outcome: Promise<JobOutcome> } {
     const id = this.nextId++;
     this.titles.set(id, request.title);
+    this.requests.set(id, request);
     const waitingBefore = this.jobs().length;
     if (waitingBefore > 0) this.log(`[job ${id}] queued behind ${waitingBefore} job${waitingBefore === 1 ? '' : 's'}: ${request.title}`);
     const queued: QueuedJob<JobOutcome> = {
@@ -320,6 +335,7 @@ export class JobRunner implements vscode.Disposable {
     };
     const outcome = this.queue.enqueue(queued).then((finished) => {
       this.titles.delete(id);
+      this.requests.delete(id);
       this.finishedEmitter.fire(finished);
       if (finished.status === 'failed') this.showFailure(finished);
       return finished;

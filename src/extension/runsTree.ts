@@ -19,6 +19,7 @@ import {
   resultLabel,
   resultTooltipMarkdown,
   runDescription,
+  runTooltipMarkdown,
 } from './treeText';
 
 /** The `contextValue`s the `view/item/context` menus of package.json match. */
@@ -60,11 +61,7 @@ export function statusIcon(status: string): vscode.ThemeIcon {
 }
 
 function runTooltip(summary: RunFolderSummary): vscode.MarkdownString {
-  const tooltip = new vscode.MarkdownString(`**${summary.id}** (${summary.status})\n\n`);
-  if (summary.error) tooltip.appendMarkdown(`Error: ${summary.error}\n\n`);
-  tooltip.appendCodeblock(JSON.stringify(summary.config, null, 2), 'json');
-  tooltip.appendMarkdown(`\n${summary.runDir}`);
-  return tooltip;
+  return new vscode.MarkdownString(runTooltipMarkdown(summary));
 }
 
 /**
@@ -232,7 +229,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
           checkpointLabel(node.checkpoint.epoch),
           node.evaluations.length > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
         );
-        item.id = `checkpoint:${node.checkpoint.dir}`;
+        // VS Code remembers a tree item's expansion by its id, and an item first shown without
+        // children is remembered collapsed: its first evaluation would stay hidden. The id
+        // changes when the first evaluation lands, so the checkpoint opens to show it.
+        item.id = `checkpoint:${node.checkpoint.dir}${node.evaluations.length > 0 ? ':evaluated' : ''}`;
         item.description = checkpointDescription(node.stats, node.evaluations.length);
         item.tooltip = `${node.checkpoint.dir}\nRight-click: Evaluate OOD`;
         item.iconPath = new vscode.ThemeIcon('save');

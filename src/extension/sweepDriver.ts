@@ -7,6 +7,7 @@
  * (its panel) ends the sweep: the taus not started yet are marked cancelled and never run. Every
  * change is written to the sweep's record file at once (see sweepRecord.ts).
  */
+import * as path from 'node:path';
 import { existsSync } from 'node:fs';
 import { evaluateArguments, trainArguments, trainJobTitle, type TrainOptions } from './cliArguments';
 import type { JobOutcome, JobRequest } from './jobRunner';
@@ -147,6 +148,8 @@ export class SweepDriver {
             runsFolder: plan.train.runsFolder,
           }),
           cwd: plan.cwd,
+          // checkpoints/epoch-N -> the run folder: Delete Run refuses it while this job waits or runs.
+          runDir: path.dirname(path.dirname(checkpoint)),
         };
         const written = await runJob(point, index, evaluateRequest, (outcome) => outcome.evaluationFiles.at(-1), 'the evaluation wrote no file');
         if (written === 'stop') break;

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { EvaluationResult, ScorerOodResult } from '../core/evaluate/results';
 import type { EpochStats } from '../protocol';
 import { lossLabel } from './cliArguments';
+import { learningRateText } from '../numberText';
 import type { RunFolderSummary } from './runFolders';
 
 /** A fraction in [0, 1] as a percentage with `digits` decimals ("4.20%"). */
@@ -39,6 +40,40 @@ export function runDescription(summary: RunFolderSummary): string {
   if (typeof summary.bestTestAccuracy === 'number') parts.push(`best ${percent(summary.bestTestAccuracy)}`);
   if (summary.status !== 'done') parts.push(summary.status);
   return parts.join(' · ');
+}
+
+/**
+ * A run's tooltip as Markdown: what a person asks of a run (the loss with its own parameter
+ * only, the network, the data, the recipe, where it lives), not run.json as it is on disk.
+ */
+export function runTooltipMarkdown(summary: RunFolderSummary): string {
+  const config = summary.config;
+  const lines = [`**${summary.id}** (${summary.status})`, ''];
+  if (summary.problem) lines.push(`Problem: ${summary.problem}`, '');
+  if (summary.error) lines.push(`Error: ${summary.error}`, '');
+  const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined);
+  const rows: Array<[string, string | undefined]> = [];
+  if (typeof config.loss === 'string') {
+    const key = config.loss.toLowerCase();
+    const parameter = key === 'logitnorm' ? text(config.tau) && `tau ${text(config.tau)}` : key === 'logitpenalty' ? text(config.lambda) && `lambda ${text(config.lambda)}` : undefined;
+    rows.push(['loss', parameter ? `${lossLabel(key)} (${parameter})` : lossLabel(key)]);
+  }
+  rows.push(['architecture', text(config.arch ?? config.architecture)]);
+  const limit = typeof config.limit === 'number' && config.limit > 0 ? ` (first ${config.limit} training images)` : '';
+  rows.push(['data (ID)', text(config.dataset) && `${text(config.dataset)}${limit}`]);
+  rows.push(['OOD probe', text(config.oodProbe)]);
+  rows.push(['epochs', text(config.epochs)]);
+  rows.push(['batch size', text(config.batchSize)]);
+  const momentum = typeof config.momentum === 'number' ? `, momentum ${config.momentum}${config.nesterov === true ? ' (Nesterov)' : ''}` : '';
+  const decay = typeof config.weightDecay === 'number' ? `, weight decay ${learningRateText(config.weightDecay)}` : '';
+  rows.push(['optimiser', typeof config.lr === 'number' ? `SGD, lr ${learningRateText(config.lr)}${momentum}${decay}` : undefined]);
+  rows.push(['schedule', text(config.schedule)]);
+  rows.push(['seed', text(config.seed)]);
+  rows.push(['backend', text(config.backend)]);
+  const shown = rows.filter((row): row is [string, string] => row[1] !== undefined);
+  if (shown.length > 0) lines.push('| | |', '|---|---|', ...shown.map(([name, value]) => `| ${name} | ${value.replace(/\|/g, '\\|')} |`), '');
+  lines.push(summary.runDir);
+  return lines.join('\n');
 }
 
 export function checkpointLabel(epoch: number): string {

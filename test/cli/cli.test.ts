@@ -23,6 +23,9 @@ test('unknown names and bad numbers are one-line errors that name the input, exi
     [['train', '--arch', 'vgg', '--out', out], /unknown architecture 'vgg'|unknown arch.*'vgg'/],
     [['train', '--loss', 'focal', '--out', out], /unknown loss 'focal'/],
     [['train', '--epochs', 'two', '--out', out], /--epochs expects a number, got 'two'/],
+    // The error names the flag as it is typed, not the config field (batchSize).
+    [['train', '--batch-size', '0', '--out', out], /--batch-size must be a whole number >= 1, got 0/],
+    [['train', '--checkpoint-every', '1.5', '--out', out], /--checkpoint-every must be a whole number >= 1, got 1\.5/],
     [['train', '--backend', 'tpu', '--out', out], /unknown backend 'tpu'/],
     [['train', '--dataset', '/nonexistent/folder', '--out', out], /nonexistent/],
     [['train', '--frobnicate', '--out', out], /frobnicate/],

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseWorkerEvent } from '../../src/protocol';
 import { LineSplitter } from '../../src/extension/lineSplitter';
-import { JobQueue, type QueuedJob } from '../../src/extension/jobQueue';
+import { JobQueue, jobUsingRun, type QueuedJob } from '../../src/extension/jobQueue';
 import { evaluateArguments, reportArguments, trainArguments, trainJobTitle } from '../../src/extension/cliArguments';
 
 test('LineSplitter hands on whole lines only, across chunk borders, and the last one on flush', () => {
@@ -130,4 +130,17 @@ test('evaluateArguments and reportArguments', () => {
   );
   assert.throws(() => evaluateArguments({ target: 'x', oodSets: [], scorers: ['msp'], backend: 'auto', runsFolder: '/r' }), /OOD set/);
   assert.deepEqual(reportArguments({ runs: ['/r/a'], format: 'csv', runsFolder: '/r' }), ['report', '/r/a', '--format', 'csv', '--out', '/r']);
+});
+
+test('jobUsingRun finds the running or queued job that uses a run folder, comparing resolved paths', () => {
+  const jobs = [
+    { id: 1, title: 'Train LogitNorm · mlp · mnist', state: 'running' as const, runDir: '/ws/.oodlens/runs/a' },
+    { id: 2, title: 'Train CE (no run folder yet)', state: 'queued' as const },
+    { id: 3, title: 'Evaluate OOD · b epoch-2', state: 'queued' as const, runDir: '/ws/.oodlens/runs/b' },
+  ];
+  assert.equal(jobUsingRun(jobs, '/ws/.oodlens/runs/a')?.id, 1);
+  assert.equal(jobUsingRun(jobs, '/ws/.oodlens/runs/x/../b/')?.id, 3, 'a path with .. and a trailing slash names the same folder');
+  assert.equal(jobUsingRun(jobs, '/ws/.oodlens/runs/c'), undefined);
+  assert.equal(jobUsingRun(jobs, '/ws/.oodlens/runs'), undefined, 'the runs folder itself is not a run a job uses');
+  assert.equal(jobUsingRun([], '/ws/.oodlens/runs/a'), undefined);
 });

@@ -108,7 +108,6 @@ export function buildReport(evaluations: EvaluationResult[], options: { scorer?:
   }
   tables.push(t2);
 
-  // Table 3-like: ID accuracy per configuration, with the main scorer's averages.
   // Table 4: ECE without / with temperature scaling.
   const t4: Table = {
     id: 'table4',

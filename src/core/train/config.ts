@@ -69,8 +69,10 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
 /** Checks the numbers of a config; names (dataset, arch, probe) are checked where they load. */
 export function validateTrainConfig(c: TrainConfig): TrainConfig {
   getLoss(c.loss);
+  // Errors name the flag a person typed: batchSize -> --batch-size.
   const positiveInt = (name: keyof TrainConfig, v: number) => {
-    if (!Number.isInteger(v) || v < 1) throw new UserInputError(`--${name} must be a whole number >= 1, got ${v}`, String(v), 'an integer >= 1');
+    const flag = name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+    if (!Number.isInteger(v) || v < 1) throw new UserInputError(`--${flag} must be a whole number >= 1, got ${v}`, String(v), 'an integer >= 1');
   };
   positiveInt('epochs', c.epochs);
   positiveInt('batchSize', c.batchSize);

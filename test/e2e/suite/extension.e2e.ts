@@ -348,6 +348,35 @@ describe('OOD Lens jobs (the engine as a child process)', () => {
     assert.deepEqual(api.jobs(), []);
   });
 
+  it('Delete Run refuses a run that a running job trains or a queued job will evaluate; both folders stay', async function () {
+    this.timeout(180_000);
+    assert.ok(trainedRunDir, 'the training test ran');
+    const started = nextEvent(api.onDidReceiveJobEvent, ({ event }) => event.type === 'started', 120_000, 'the training job to start');
+    const training = vscode.commands.executeCommand<JobOutcome>('oodLens.trainCrossEntropy', { dataset: 'mnist', architecture: 'mlp', epochs: 200 });
+    const startedEvent = (await started).event;
+    const trainingRunDir = startedEvent.type === 'started' ? startedEvent.runDir : '';
+    assert.ok(trainingRunDir, 'the started event names the new run folder');
+    // An evaluation of the earlier run waits behind the training.
+    const evaluation = vscode.commands.executeCommand<JobOutcome>('oodLens.evaluate', vscode.Uri.file(path.join(trainedRunDir, 'checkpoints', 'epoch-1')), { oodSets: ['gaussian'], scorers: ['msp'] });
+    const deadline = Date.now() + 10_000;
+    while (api.jobs().length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const [running, queued] = api.jobs();
+    assert.equal(running?.state, 'running');
+    assert.equal(queued?.state, 'queued');
+    assert.equal(running.runDir, trainingRunDir, 'the running job knows its run folder from its started event');
+    assert.equal(queued.runDir, trainedRunDir, 'the queued evaluation knows its run folder before it starts');
+    assert.equal(await vscode.commands.executeCommand<boolean>('oodLens.deleteRun', vscode.Uri.file(trainingRunDir)), false, 'the training run is refused');
+    assert.equal(await vscode.commands.executeCommand<boolean>('oodLens.deleteRun', vscode.Uri.file(trainedRunDir)), false, 'the run a queued job evaluates is refused');
+    await fs.access(path.join(trainingRunDir, 'run.json'));
+    await fs.access(path.join(trainedRunDir, 'run.json'));
+    await vscode.commands.executeCommand('oodLens.cancelJob', queued.id);
+    await vscode.commands.executeCommand('oodLens.cancelJob', running.id);
+    const [trainingOutcome, evaluationOutcome] = await Promise.all([training, evaluation]);
+    assert.equal(evaluationOutcome?.status, 'cancelled', 'the queued evaluation was cancelled before it started');
+    assert.equal(trainingOutcome?.status, 'cancelled');
+    assert.deepEqual(api.jobs(), []);
+  });
+
   it('queues a second job behind the first and runs them one after the other', async function () {
     this.timeout(240_000);
     const order: string[] = [];

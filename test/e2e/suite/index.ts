@@ -36,4 +36,6 @@ export async function run(): Promise<void> {
   });
   await fs.writeFile(OOD_LENS_E2E_RESULTS_FILE, JSON.stringify(summary, null, 2));
   if (summary.failed > 0) throw new Error(`${summary.failed} extension-host test(s) failed`);
+  // A suite that loaded no test (a renamed file, a bundling slip) must not pass as green.
+  if (summary.passed === 0) throw new Error('the extension-host suite ran no test');
 }
