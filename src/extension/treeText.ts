@@ -4,7 +4,6 @@
  * tree provider wraps it in TreeItems. Every number shown is one the engine wrote; nothing here
  * computes a metric, it only formats.
  */
-import * as path from 'node:path';
 import type { EvaluationResult, ScorerOodResult } from '../core/evaluate/results';
 import type { EpochStats } from '../protocol';
 import { lossLabel } from './cliArguments';
@@ -17,11 +16,16 @@ export function percent(fraction: number | undefined, digits = 2): string {
 }
 
 /** Runs: "LogitNorm tau=0.04 · lenet · mnist · best 98.10%" (status is the icon). */
+/** The last part of a path, / or \\ separated (no node:path: this text is pure). */
+function lastPathPart(file: string): string {
+  return file.split(/[\\/]/).filter((part) => part !== '').pop() ?? file;
+}
+
 export function runDescription(summary: RunFolderSummary): string {
   if (summary.problem) return summary.problem;
   if (summary.kind === 'imported') {
     const model = summary.config.arch;
-    const parts = ['imported ONNX', ...(typeof model === 'string' ? [model] : []), ...(typeof summary.config.dataset === 'string' ? [path.basename(summary.config.dataset)] : [])];
+    const parts = ['imported ONNX', ...(typeof model === 'string' ? [model] : []), ...(typeof summary.config.dataset === 'string' ? [lastPathPart(summary.config.dataset)] : [])];
     if (typeof summary.bestTestAccuracy === 'number') parts.push(`ID acc ${percent(summary.bestTestAccuracy)}`);
     if (summary.status !== 'done') parts.push(summary.status);
     return parts.join(' · ');
@@ -122,6 +126,6 @@ export function resultTooltipMarkdown(row: ScorerOodResult, result: EvaluationRe
     `| ID accuracy | ${percent(result.idAccuracy)} |`,
     `| ECE / after temperature scaling | ${percent(result.calibration.ece)} / ${percent(result.calibration.eceTemperatureScaled)} |`,
     '',
-    result.imported ? `imported model ${path.basename(result.imported.model.file)} of ${result.runId}` : `checkpoint epoch ${result.checkpoint.epoch} of ${result.runId}`,
+    result.imported ? `imported model ${lastPathPart(result.imported.model.file)} of ${result.runId}` : `checkpoint epoch ${result.checkpoint.epoch} of ${result.runId}`,
   ].join('\n');
 }
