@@ -45,7 +45,7 @@ export class CompareView {
     this.title.textContent = state.title;
     this.source.textContent = state.source;
     const letters = state.runs.map((run) => run.letter).join(' / ');
-    this.legend.replaceChildren(...state.runs.map((run) => keyValueRow(run.letter, `${run.runId} · ${run.description} · checkpoint epoch ${run.checkpointEpoch}`)));
+    this.legend.replaceChildren(...state.runs.map((run) => keyValueRow(run.letter, `${run.runId} · ${run.description}${run.checkpointEpoch > 0 ? ` · checkpoint epoch ${run.checkpointEpoch}` : ''}`)));
     const arrow = (better: 'lower' | 'higher') => (better === 'lower' ? '↓' : '↑');
     fillTable(
       this.table,

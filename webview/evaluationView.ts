@@ -84,6 +84,16 @@ export class EvaluationView {
       ['training', `${evaluation.train.loss}${evaluation.train.loss === 'logitnorm' ? ` tau=${evaluation.train.tau}` : ''} · ${evaluation.train.arch} · ${evaluation.train.dataset} · seed ${evaluation.train.seed}`],
       ['backend', evaluation.backend.name],
     ];
+    const imported = evaluation.imported;
+    if (imported) {
+      // An imported ONNX model: what was read from it, how its inputs were made, and what could not run.
+      const pre = imported.preprocessing;
+      facts[2] = ['ECE (15 bins)', `${percentText(calibration.ece)}%, after temperature scaling ${percentText(calibration.eceTemperatureScaled)}% (T = ${calibration.temperature.toPrecision(4)}, fitted on the ID test images)`];
+      facts[4] = ['model', `${imported.model.file} · sha256 ${imported.model.sha256.slice(0, 12)} · final layer ${imported.finalLayer ?? 'none'} · features ${imported.features ?? 'none'}`];
+      facts.push(['preprocessing', `${pre.layout.toUpperCase()} ${pre.height}x${pre.width}x${pre.channels} · mean ${pre.mean.join(', ')} · std ${pre.std.join(', ')}`]);
+      for (const skipped of imported.skipped) facts.push([`${skipped.scorer}: not run`, skipped.reason]);
+      for (const note of imported.notes) facts.push(['note', note]);
+    }
     this.summary.replaceChildren(
       ...facts.map(([key, value]) => keyValueRow(key, value)),
     );

@@ -22,6 +22,7 @@ import { createRng } from '../core/data/rng';
 import { DataParallelSteps } from '../core/train/dataParallel';
 import { PYTORCH_ARCHS, findTorchPython, timePytorchSteps, type PytorchTimes } from './pytorchReference';
 import { replicate } from './replicate';
+import { onnxBench } from './onnxInference';
 import { writeSection } from './markdownSections';
 
 function median(values: number[]): number {
@@ -246,10 +247,11 @@ class PairedPytorch {
 }
 
 const [command, ...rest] = process.argv.slice(2);
-const commands: Record<string, (argv: string[]) => Promise<void>> = { speed, replicate };
+const commands: Record<string, (argv: string[]) => Promise<void>> = { speed, replicate, onnx: onnxBench };
 const run = commands[command ?? 'speed'];
 if (!run) {
-  console.error(`usage: npm run bench -- speed [--backends cpu,wasm,tensorflow] [--archs mlp,lenet,cnn] [--steps 10] [--cpu-steps 2] [--vs-pytorch [--torch-threads N]] [--workers 2] [--out docs/results.md]\n       npm run bench -- replicate [--quick] [--pairings a,b,c] [--seeds 1,2,3] [--epochs 15] [--taus ...] [--cifar-dir DIR --ood-dirs D1,D2]`);
+  console.error(`usage: npm run bench -- speed [--backends cpu,wasm,tensorflow] [--archs mlp,lenet,cnn] [--steps 10] [--cpu-steps 2] [--vs-pytorch [--torch-threads N]] [--workers 2] [--out docs/results.md]\n       npm run bench -- onnx [--model FILE] [--batch 256] [--images 5000] [--threads N] [--vs-pytorch]
+       npm run bench -- replicate [--quick] [--pairings a,b,c] [--seeds 1,2,3] [--epochs 15] [--taus ...] [--cifar-dir DIR --ood-dirs D1,D2]`);
   process.exit(2);
 }
 run(rest).catch((e) => {

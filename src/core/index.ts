@@ -33,3 +33,5 @@ export { train, prepareData, TrainingDivergedError } from './train/trainer';
 export { DEFAULT_TRAIN_CONFIG, validateTrainConfig, type TrainConfig } from './train/config';
 export { WORKER_PROTOCOL_VERSION, parseWorkerEvent, type WorkerEvent } from '../protocol';
 export type { EpochStats } from './runs/history';
+// Imported (ONNX) models. onnxruntime-node itself is loaded only when a model is opened.
+export * as imported from './imported';

@@ -9,6 +9,14 @@ export const ARCHITECTURES = ['mlp', 'lenet', 'cnn', 'cnn-bn', 'wrn-40-2', 'resn
 export const LOSSES = ['logitnorm', 'ce', 'logitpenalty'] as const;
 export const OOD_SETS = ['fashion-mnist', 'mnist', 'gaussian', 'uniform', 'cifar10', 'cifar100'] as const;
 export const SCORERS = ['msp', 'odin', 'energy', 'gradnorm', 'maxlogit', 'react', 'knn', 'mahalanobis'] as const;
+/** The engine's preprocessing presets (core/imported/preprocessing.ts PREPROCESSING_PRESETS). */
+export const PREPROCESSING_PRESETS = ['cifar10', 'cifar100', 'imagenet', 'none'] as const;
+export const PREPROCESSING_PRESET_DETAILS: Record<string, string> = {
+  cifar10: 'mean 0.4914,0.4822,0.4465 · std 0.247,0.2435,0.2616',
+  cifar100: 'mean 0.5071,0.4865,0.4409 · std 0.2673,0.2564,0.2762',
+  imagenet: 'mean 0.485,0.456,0.406 · std 0.229,0.224,0.225 (torchvision), 224x224 when the model leaves the size open',
+  none: 'x = byte / 255, no mean or std',
+};
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export const SCHEDULES = ['cosine+warmup:1', 'step:80,140', 'cosine', 'constant', 'step:80,140+warmup:1'] as const;
 /** The settings' values that mean "the engine's recipe for the architecture" (no flag passed). */

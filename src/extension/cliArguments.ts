@@ -72,6 +72,35 @@ export function evaluateArguments(options: EvaluateOptions): string[] {
   return args;
 }
 
+export interface EvaluateModelOptions {
+  /** The .onnx file */
+  model: string;
+  /** A registered data set name or an image folder */
+  dataset: string;
+  /** A preprocessing preset; undefined when the sidecar gives mean and std */
+  preset?: string;
+  oodSets: string[];
+  scorers: string[];
+  oodCount?: number;
+  backend: string;
+  dataFolder?: string;
+  cacheFolder?: string;
+  runsFolder: string;
+}
+
+/** `ood-lens evaluate MODEL.onnx ...`: an imported model's evaluation (the rest of its preprocessing comes from its sidecar). */
+export function evaluateModelArguments(options: EvaluateModelOptions): string[] {
+  if (options.oodSets.length === 0) throw new Error('evaluate needs at least one OOD set');
+  if (options.scorers.length === 0) throw new Error('evaluate needs at least one scorer');
+  const args = ['evaluate', options.model, '--dataset', options.dataset, '--ood', options.oodSets.join(','), '--scorers', options.scorers.join(','), '--backend', options.backend];
+  if (options.preset) args.push('--preset', options.preset);
+  if (options.oodCount !== undefined && options.oodCount > 0) args.push('--ood-count', String(options.oodCount));
+  if (options.dataFolder) args.push('--data-dir', options.dataFolder);
+  if (options.cacheFolder) args.push('--cache-dir', options.cacheFolder);
+  args.push('--out', options.runsFolder, '--events', 'jsonl');
+  return args;
+}
+
 /** A short title for a train job ("LogitNorm tau=0.04 · lenet on mnist, 5 epochs"). */
 export function trainJobTitle(options: Pick<TrainOptions, 'loss' | 'tau' | 'lambda' | 'architecture' | 'dataset' | 'epochs'>): string {
   const loss = lossLabel(options.loss);

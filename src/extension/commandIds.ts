@@ -4,6 +4,7 @@ export const COMMAND_IDS = {
   trainCrossEntropy: 'oodLens.trainCrossEntropy',
   train: 'oodLens.train',
   evaluate: 'oodLens.evaluate',
+  evaluateModel: 'oodLens.evaluateModel',
   openDashboard: 'oodLens.openDashboard',
   compareRuns: 'oodLens.compareRuns',
   cancelJob: 'oodLens.cancelJob',

@@ -6,12 +6,13 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ARCHITECTURES, ARCHITECTURE_DETAILS, BACKENDS, DATASETS, defaultFirst, EPOCH_CHOICES, LOSSES, OOD_SETS, SCHEDULES, SCORERS } from './choices';
-import { evaluateArguments, lossLabel, trainArguments, trainJobTitle, type TrainOptions } from './cliArguments';
+import { ARCHITECTURES, ARCHITECTURE_DETAILS, BACKENDS, DATASETS, defaultFirst, EPOCH_CHOICES, LOSSES, OOD_SETS, PREPROCESSING_PRESETS, PREPROCESSING_PRESET_DETAILS, SCHEDULES, SCORERS } from './choices';
+import { evaluateArguments, evaluateModelArguments, lossLabel, trainArguments, trainJobTitle, type TrainOptions } from './cliArguments';
 import { UserInputError } from '../core/errors';
 import { isCheckpointPath } from '../core/runs/checkpointFolders';
 import { reportText, type ReportFormat } from '../core/evaluate/reportText';
 import { writeFileAtomic } from '../core/runs/atomicWrite';
+import { readSidecar, writeSidecar, type Sidecar } from '../core/imported/sidecar';
 import { COMMAND_IDS } from './commandIds';
 import type { ComparePanels } from './comparePanels';
 import type { DashboardPanels } from './dashboardPanels';
@@ -406,6 +407,105 @@ async function evaluate(context: CommandContext, argument: unknown, preset: Eval
 }
 
 // ------------------------------------------------------------------------------------------------
+// Evaluate an ONNX model (Explorer: right-click a .onnx file)
+
+/** Answers a script can pass as the second argument of "Evaluate OOD (ONNX model)", skipping those quick picks. */
+export interface EvaluateModelPreset {
+  dataset?: string;
+  preset?: string;
+  oodSets?: string[];
+  scorers?: string[];
+}
+
+function evaluateModelPresetOf(argument: unknown): EvaluateModelPreset {
+  if (typeof argument !== 'object' || argument === null) return {};
+  const given = argument as Record<string, unknown>;
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  return { dataset: text(given.dataset), preset: text(given.preset), oodSets: stringList(given.oodSets), scorers: stringList(given.scorers) };
+}
+
+const FOLDER_CHOICE = 'Folder of images...';
+
+/** The ID data set of an imported model: a registered name, or a folder (one sub-folder per class). */
+async function pickModelDataset(remembered: string | undefined, fallback: string): Promise<string | undefined> {
+  const names: string[] = [...DATASETS];
+  const first = remembered ?? fallback;
+  const items = [...defaultFirst(names.includes(first) ? names : [first, ...names], first), FOLDER_CHOICE].map((label) => ({
+    label,
+    description: label === first ? (remembered ? 'last used for this model' : 'default') : undefined,
+  }));
+  const picked = await vscode.window.showQuickPick(items, { title: 'OOD Lens: Evaluate OOD (1/4): the data the model classifies (in-distribution)', ignoreFocusOut: true });
+  if (!picked) return undefined;
+  if (picked.label !== FOLDER_CHOICE) return picked.label;
+  const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, title: 'A folder with one sub-folder of images per class (or train/ and test/ holding those)' });
+  return folder?.[0]?.fsPath;
+}
+
+/** The normalisation of an imported model: a preset, or (when its sidecar has them) the sidecar's mean and std. */
+async function pickModelPreset(sidecar: Sidecar | undefined): Promise<{ preset?: string } | undefined> {
+  const fromSidecar = sidecar?.mean !== undefined && sidecar.std !== undefined;
+  const items = [
+    ...(fromSidecar ? [{ label: 'from the sidecar', preset: undefined as string | undefined, detail: `mean ${sidecar?.mean?.join(',')} · std ${sidecar?.std?.join(',')}` }] : []),
+    ...defaultFirst<string>(PREPROCESSING_PRESETS, sidecar?.preset ?? 'cifar10').map((name) => ({ label: name, preset: name as string | undefined, detail: PREPROCESSING_PRESET_DETAILS[name] })),
+  ];
+  const picked = await vscode.window.showQuickPick(items, { title: "OOD Lens: Evaluate OOD (2/4): the model's input normalisation", ignoreFocusOut: true });
+  return picked ? { preset: picked.preset } : undefined;
+}
+
+async function evaluateModel(context: CommandContext, argument: unknown, preset: EvaluateModelPreset): Promise<JobOutcome | undefined> {
+  const folder = needsWorkspace();
+  if (!folder) return undefined;
+  let model = argument instanceof vscode.Uri ? argument.fsPath : typeof argument === 'string' ? argument : undefined;
+  if (!model) {
+    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'ONNX models': ['onnx'] }, title: 'OOD Lens: the ONNX model to evaluate' });
+    model = picked?.[0]?.fsPath;
+    if (!model) return undefined;
+  }
+  const settings = readSettings(folder.uri);
+  let sidecar: Sidecar | undefined;
+  try {
+    sidecar = readSidecar(model)?.spec;
+  } catch (error) {
+    void vscode.window.showWarningMessage(`OOD Lens: ${error instanceof Error ? error.message : String(error)}; asking again.`);
+  }
+  const dataset = preset.dataset ?? await pickModelDataset(sidecar?.dataset, settings.defaultDataset);
+  if (!dataset) return undefined;
+  const normalisation = preset.preset !== undefined ? { preset: preset.preset } : await pickModelPreset(sidecar);
+  if (!normalisation) return undefined;
+  const oodSets = preset.oodSets ?? await pickMany('OOD Lens: Evaluate OOD (3/4): OOD sets', OOD_SETS, sidecar?.ood ?? settings.defaultOodSets, {
+    gaussian: 'synthetic noise, no download',
+    uniform: 'synthetic noise, no download',
+  });
+  if (!oodSets) return undefined;
+  const scorers = preset.scorers ?? await pickMany('OOD Lens: Evaluate OOD (4/4): scorers', SCORERS, sidecar?.scorers ?? settings.defaultScorers, {
+    odin: 'runs as odin-t: temperature only (ONNX Runtime has no input gradients)',
+    knn: 'needs the penultimate features (found in the graph)',
+    mahalanobis: 'needs the penultimate features (found in the graph)',
+    react: 'needs the final linear layer',
+    gradnorm: 'needs the final linear layer',
+  });
+  if (!scorers) return undefined;
+  // Remembered beside the model for the next time, and read by the engine for the preprocessing.
+  writeSidecar(model, { dataset, preset: normalisation.preset, ood: oodSets, scorers });
+  const args = evaluateModelArguments({
+    model,
+    dataset,
+    preset: normalisation.preset,
+    oodSets,
+    scorers,
+    oodCount: settings.evaluationOodCount > 0 ? settings.evaluationOodCount : undefined,
+    backend: settings.backend,
+    dataFolder: resolvedDataFolder(settings),
+    cacheFolder: context.cacheFolder,
+    runsFolder: runsRootOfFolder(folder),
+  });
+  const outcome = await context.runner.run({ kind: 'evaluate', title: `Evaluate OOD · ${path.basename(model)}`, args, cwd: folder.uri.fsPath });
+  const written = outcome.evaluationFiles.at(-1);
+  if (outcome.status === 'done' && written) context.evaluations.show(written, { preserveFocus: false });
+  return outcome;
+}
+
+// ------------------------------------------------------------------------------------------------
 // Report, delete, cancel
 
 const REPORT_LANGUAGES: Record<ReportFormat, string> = { md: 'markdown', csv: 'csv', json: 'json' };
@@ -696,6 +796,7 @@ export function registerCommands(context: CommandContext): vscode.Disposable[] {
     vscode.commands.registerCommand(COMMAND_IDS.trainCrossEntropy, guarded('Train with Cross-Entropy', (argument) => quickTrain(context, 'ce', trainPresetOf(argument)))),
     vscode.commands.registerCommand(COMMAND_IDS.train, guarded('Train', () => fullTrain(context))),
     vscode.commands.registerCommand(COMMAND_IDS.evaluate, guarded('Evaluate OOD', (argument, second) => evaluate(context, argument, evaluatePresetOf(second)))),
+    vscode.commands.registerCommand(COMMAND_IDS.evaluateModel, guarded('Evaluate OOD (ONNX model)', (argument, second) => evaluateModel(context, argument, evaluateModelPresetOf(second)))),
     vscode.commands.registerCommand(COMMAND_IDS.cancelJob, guarded('Cancel Job', (argument) => cancelJob(context, argument))),
     vscode.commands.registerCommand(COMMAND_IDS.exportReport, guarded('Export Report', (argument, second) => exportReport(context, argument, reportPresetOf(second)))),
     vscode.commands.registerCommand(COMMAND_IDS.deleteRun, guarded('Delete Run', (argument) => deleteRun(context, argument))),

@@ -35,6 +35,7 @@ function compareCell(values: Array<number | null>, better: CompareMetric['better
 
 function trainingDescription(result: EvaluationResult): string {
   const { loss, tau, lambda, arch, dataset, seed } = result.train;
+  if (result.imported) return `imported ONNX · ${arch} · ${dataset}`;
   const parameter = loss === 'logitnorm' ? ` tau=${tau}` : loss === 'logitpenalty' ? ` lambda=${lambda}` : '';
   return `${lossLabel(loss)}${parameter} · ${arch} · ${dataset} · seed ${seed}`;
 }

@@ -67,7 +67,7 @@ class EvaluationPanel extends OwnedWebviewPanel<EvaluationToExtension> {
       type: 'evaluationState',
       viewState,
       state: {
-        title: `${result.runId} · checkpoint epoch ${result.checkpoint.epoch}`,
+        title: result.imported ? `${result.runId} · imported ${path.basename(result.imported.model.file)}` : `${result.runId} · checkpoint epoch ${result.checkpoint.epoch}`,
         source: `From ${this.evaluationFile} (${result.createdAt}, backend ${result.backend.name})`,
         evaluation: result,
       },

@@ -28,6 +28,8 @@ export interface RunFolderSummary {
   error?: string;
   /** The engine's warnings about the run (e.g. `logit-norm-runaway: ...`), oldest first. */
   warnings?: string[];
+  /** 'imported' for a model brought by the user (an ONNX file): no checkpoints, its evaluations hang under the run. */
+  kind?: string;
 }
 
 /** One `<run>/evaluations/<id>.json`, read and checked for its format marker. */
@@ -74,6 +76,7 @@ export async function readRunSummary(runDir: string): Promise<RunFolderSummary> 
     epochsDone: typeof parsed.epochsDone === 'number' ? parsed.epochsDone : undefined,
     error: typeof parsed.error === 'string' ? parsed.error : undefined,
     warnings: Array.isArray(parsed.warnings) ? parsed.warnings.filter((w): w is string => typeof w === 'string') : undefined,
+    kind: typeof parsed.kind === 'string' ? parsed.kind : undefined,
   };
 }
 

@@ -36,6 +36,11 @@ export type RunsTreeNode =
 
 export type RunNode = Extract<RunsTreeNode, { kind: 'run' }>;
 
+/** A run of kind 'imported' (an ONNX model evaluated by `ood-lens evaluate MODEL.onnx`). */
+export function isImportedRun(run: RunNode): boolean {
+  return run.summary.kind === 'imported';
+}
+
 export function statusIcon(status: string): vscode.ThemeIcon {
   switch (status) {
     case 'done':
@@ -176,6 +181,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     }
     switch (node.kind) {
       case 'run':
+        // An imported model has no checkpoints: its evaluations are the run's children.
+        if (isImportedRun(node)) return node.evaluations.map((evaluation) => ({ kind: 'evaluation' as const, run: node.summary, evaluation }));
         return node.checkpoints.map((checkpoint) => ({
           kind: 'checkpoint' as const,
           run: node.summary,
@@ -202,7 +209,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
         const { summary } = node;
         const item = new vscode.TreeItem(
           summary.id,
-          node.checkpoints.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+          node.checkpoints.length > 0 || (isImportedRun(node) && node.evaluations.length > 0) ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
         );
         item.id = `run:${summary.runDir}`;
         item.description = (vscode.workspace.workspaceFolders?.length ?? 0) > 1 ? `${runDescription(summary)} · ${node.workspaceFolderName}` : runDescription(summary);
@@ -210,7 +217,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
         item.iconPath = statusIcon(summary.status);
         item.contextValue = RUN_CONTEXT_VALUE;
         item.resourceUri = vscode.Uri.file(summary.runDir);
-        item.command = { command: COMMAND_IDS.openDashboard, title: 'Open Run Dashboard', arguments: [node] };
+        // An imported model has no training history: its click opens its latest evaluation.
+        const latest = isImportedRun(node) ? node.evaluations.at(-1) : undefined;
+        item.command = latest
+          ? { command: COMMAND_IDS.openEvaluation, title: 'Open Evaluation', arguments: [latest.file] }
+          : { command: COMMAND_IDS.openDashboard, title: 'Open Run Dashboard', arguments: [node] };
         return item;
       }
       case 'checkpoint': {

@@ -16,8 +16,20 @@ export function percent(fraction: number | undefined, digits = 2): string {
 }
 
 /** Runs: "LogitNorm tau=0.04 · lenet · mnist · best 98.10%" (status is the icon). */
+/** The last part of a path, / or \\ separated (no node:path: this text is pure). */
+function lastPathPart(file: string): string {
+  return file.split(/[\\/]/).filter((part) => part !== '').pop() ?? file;
+}
+
 export function runDescription(summary: RunFolderSummary): string {
   if (summary.problem) return summary.problem;
+  if (summary.kind === 'imported') {
+    const model = summary.config.arch;
+    const parts = ['imported ONNX', ...(typeof model === 'string' ? [model] : []), ...(typeof summary.config.dataset === 'string' ? [lastPathPart(summary.config.dataset)] : [])];
+    if (typeof summary.bestTestAccuracy === 'number') parts.push(`ID acc ${percent(summary.bestTestAccuracy)}`);
+    if (summary.status !== 'done') parts.push(summary.status);
+    return parts.join(' · ');
+  }
   const { loss, tau, lambda, dataset } = summary.config;
   const architecture = summary.config.arch;
   const parts: string[] = [];
@@ -114,6 +126,6 @@ export function resultTooltipMarkdown(row: ScorerOodResult, result: EvaluationRe
     `| ID accuracy | ${percent(result.idAccuracy)} |`,
     `| ECE / after temperature scaling | ${percent(result.calibration.ece)} / ${percent(result.calibration.eceTemperatureScaled)} |`,
     '',
-    `checkpoint epoch ${result.checkpoint.epoch} of ${result.runId}`,
+    result.imported ? `imported model ${lastPathPart(result.imported.model.file)} of ${result.runId}` : `checkpoint epoch ${result.checkpoint.epoch} of ${result.runId}`,
   ].join('\n');
 }

@@ -76,3 +76,27 @@ test('compareStateOf: fewer than two evaluated runs is an error that says how ma
   const only = { runDir: '/r/a', evaluations: [{ file: '/r/a/evaluations/x.json', result: evaluationResult({ runId: 'a', idAccuracy: 1, ece: 0, eceTemperatureScaled: 0, results: [] }) }] };
   assert.throws(() => compareStateOf([only, { runDir: '/r/b', evaluations: [] }]), /two or more runs with an evaluation; 1 of the 2 given have one/);
 });
+
+test('compareStateOf: an imported ONNX model beside a trained run is described by its model, not a training config', () => {
+  const trained = evaluationResult({ runId: 'trained', idAccuracy: 0.9, ece: 0.1, eceTemperatureScaled: 0.05, results: [resultRow('msp', 'gaussian', 0.2, 0.9, 0.9, 0.9)] });
+  const base = evaluationResult({ runId: 'onnx', epoch: 0, idAccuracy: 0.64, ece: 0.02, eceTemperatureScaled: 0.02, results: [resultRow('odin-t', 'gaussian', 1, 0.35, 0.38, 0.55)] });
+  const imported = {
+    ...base,
+    train: { ...base.train, arch: 'model.onnx', dataset: 'cifar10', loss: 'imported' },
+    imported: {
+      model: { file: '/m/model.onnx', sha256: 'ab'.repeat(32), bytes: 1, producer: 'pytorch 1.13' },
+      preprocessing: { layout: 'nchw', height: 32, width: 32, channels: 3, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], sources: {} },
+      notes: [],
+      skipped: [],
+    },
+  };
+  const state = compareStateOf([
+    { runDir: '/r/trained', evaluations: [{ file: '/r/trained/evaluations/a.json', result: trained }] },
+    { runDir: '/r/onnx', evaluations: [{ file: '/r/onnx/evaluations/b.json', result: imported }] },
+  ]);
+  assert.deepEqual(state.runs.map((run) => [run.runId, run.checkpointEpoch, run.description]), [
+    ['trained', 1, 'LogitNorm tau=0.04 · mlp · mnist · seed 1'],
+    ['onnx', 0, 'imported ONNX · model.onnx · cifar10'],
+  ]);
+  assert.deepEqual(state.rows.map((row) => row.scorer), ['msp', 'odin-t']);
+});

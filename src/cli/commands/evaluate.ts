@@ -9,12 +9,21 @@ import { listOption, numberOption, parseCommandArgs, stringOption } from '../arg
 import { Output } from '../output';
 import { onStopSignal } from '../signals';
 import { COMMON_OPTIONS, backendOption, eventsMode, runsRootOption } from './train';
+import { IMPORTED_OPTIONS, evaluateImportedCommand } from './evaluateImported';
 
 export const EVALUATE_USAGE = `usage: ood-lens evaluate RUN_OR_CHECKPOINT [--ood fashion-mnist,gaussian,uniform] [--scorers msp,odin,energy,gradnorm]
          [--option scorer.name=value ...] [--ood-count 10000] [--id-limit N] [--fit-samples 5000]
          [--normalised-logits] [--normalised-tau TAU]
          [--backend auto|...] [--out RUNS_DIR] [--cache-dir DIR] [--json] [--events jsonl]
+       ood-lens evaluate MODEL.onnx --dataset NAME_OR_FOLDER [--data-dir DIR] [--ood ...] [--scorers ...]
+         [--preset cifar10|cifar100|imagenet|none] [--mean r,g,b --std r,g,b] [--layout nchw|nhwc]
+         [--size HxW] [--channels 1|3] [--features TENSOR] [--seed 1] [--batch-size 256] [--threads N]
   RUN_OR_CHECKPOINT: a run id, a run folder, or a checkpoint folder (<run>/checkpoints/epoch-N)
+  MODEL.onnx: any ONNX classifier (one image input, logits out), evaluated into a run of kind
+    'imported'; preprocessing the input shape does not fix comes from the flags, else from
+    MODEL.oodlens.json beside it, else the preset. odin runs as odin-t (temperature only: ONNX
+    Runtime gives no input gradients); scorers that need features or the final layer the graph
+    does not give are skipped, with the reason.
   scorers: msp, odin, energy, gradnorm, maxlogit, react, knn, mahalanobis
   options, e.g.: --option energy.temperature=0.1 --option odin.epsilon=0.0014 --option knn.neighbours=50
   --normalised-logits: also score msp, maxlogit, energy and odin on f / (tau ||f||) instead of the raw logits f,
@@ -35,7 +44,7 @@ export function parseScorerOptions(specs: string[]): Record<string, ScorerOption
 export async function evaluateCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     argv,
-    { ...COMMON_OPTIONS, ood: { type: 'string' }, scorers: { type: 'string' }, option: { type: 'string', multiple: true }, 'ood-count': { type: 'string' }, 'id-limit': { type: 'string' }, 'fit-samples': { type: 'string' }, json: { type: 'boolean' }, 'normalised-logits': { type: 'boolean' }, 'normalised-tau': { type: 'string' } },
+    { ...COMMON_OPTIONS, ood: { type: 'string' }, scorers: { type: 'string' }, option: { type: 'string', multiple: true }, 'ood-count': { type: 'string' }, 'id-limit': { type: 'string' }, 'fit-samples': { type: 'string' }, json: { type: 'boolean' }, 'normalised-logits': { type: 'boolean' }, 'normalised-tau': { type: 'string' }, ...IMPORTED_OPTIONS },
     EVALUATE_USAGE,
   );
   if (values.help) {
@@ -47,6 +56,11 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   const scorers = listOption(values, 'scorers', DEFAULT_SCORERS);
   const rawOptions = (values as Record<string, unknown>).option;
   const scorerOptions = parseScorerOptions(Array.isArray(rawOptions) ? (rawOptions as string[]) : []);
+  if (/\.onnx$/i.test(positionals[0])) return evaluateImportedCommand(positionals[0], values, out, scorers, scorerOptions);
+  const importedOnly = Object.keys(IMPORTED_OPTIONS).filter((name) => values[name] !== undefined);
+  if (importedOnly.length > 0) {
+    throw new UserInputError(`--${importedOnly[0]} is for ONNX models (MODEL.onnx), not for ${positionals[0]}`, `--${importedOnly[0]}`, 'a .onnx model');
+  }
   checkScorerNames(scorers, scorerOptions);
   if (values['normalised-tau'] !== undefined && values['normalised-logits'] !== true) {
     throw new UserInputError('--normalised-tau needs --normalised-logits', String(values['normalised-tau']), '--normalised-logits --normalised-tau TAU');

@@ -75,4 +75,19 @@ export interface EvaluationResult {
   scorers: { name: string; settings: Record<string, number | readonly number[]> }[];
   results: ScorerOodResult[];
   seconds: number;
+  /** Present for an imported (ONNX) model: what was read from it and how, and what could not run. */
+  imported?: ImportedModelInfo;
+}
+
+export interface ImportedModelInfo {
+  model: { file: string; sha256: string; bytes: number; producer: string; opset?: number };
+  preprocessing: { layout: string; height: number; width: number; channels: number; mean: number[]; std: number[]; sources: Record<string, string> };
+  /** The tensor the features were read from, if any. */
+  features?: string;
+  /** The final linear layer found in the graph, e.g. "Gemm '/fc/Gemm'". */
+  finalLayer?: string;
+  /** Substitutions and limits, in words (e.g. odin run as odin-t, temperature only). */
+  notes: string[];
+  /** Scorers asked for that could not run on this model, and why. */
+  skipped: { scorer: string; reason: string }[];
 }

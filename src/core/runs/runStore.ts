@@ -18,6 +18,8 @@ export type ObservedStatus = RunStatus | 'interrupted';
 
 export interface RunRecord<Config = Record<string, unknown>> {
   id: string;
+  /** 'imported' for a model brought by the user (an ONNX file, see core/imported); absent for a run trained here. */
+  kind?: 'trained' | 'imported';
   createdAt: string;
   updatedAt: string;
   status: RunStatus;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { forwardLogitsAndFeatures, scoresOf } from './forward';
+import { modelScorerOutputs, scoresOf } from './forward';
 import { positiveOption, rejectOtherOptions } from './scorerOptions';
 import type { Scorer, ScorerFactory, ScorerOptions } from './types';
 
@@ -19,8 +19,9 @@ export function createEnergy(options: ScorerOptions = {}): Scorer {
   return {
     name: 'energy',
     settings: { temperature },
-    score: (model, images) => scoresOf(() => energyOfLogits(forwardLogitsAndFeatures(model, images).logits, temperature)),
+    score: (model, images) => scoresOf(() => energyOfLogits(modelScorerOutputs(model, images).logits, temperature)),
+    scoreOutputs: (outputs) => scoresOf(() => energyOfLogits(outputs.logits, temperature)),
   };
 }
 
-export const ENERGY: ScorerFactory = { title: 'Energy score', defaults: { temperature: 1 }, needsFit: false, create: createEnergy };
+export const ENERGY: ScorerFactory = { title: 'Energy score', defaults: { temperature: 1 }, needsFit: false, requires: {}, create: createEnergy };

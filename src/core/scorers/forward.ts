@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UserInputError } from '../errors';
 import { LOGITS_LAYER } from '../models/types';
-import type { IdTrainingData } from './types';
+import type { IdTrainingData, LastLayer, ScorerOutputs } from './types';
 
 /**
  * Runs the model in inference mode (dropout off, batch-norm on its moving statistics) and returns
@@ -93,4 +93,26 @@ export function scoresOf(compute: () => tf.Tensor): Float32Array {
   } finally {
     result.dispose();
   }
+}
+
+/**
+ * A tfjs model's outputs for a batch, as the scorers' outputs-only path reads them; the last
+ * layer's weights only when asked for (they are the layer's own variables: never dispose them).
+ * Call inside tf.tidy.
+ */
+export function modelScorerOutputs(model: tf.LayersModel, images: tf.Tensor4D, withLastLayer = false): ScorerOutputs {
+  const { logits, features } = forwardLogitsAndFeatures(model, images);
+  return withLastLayer ? { logits, features, lastLayer: logitsLayerWeights(model) } : { logits, features };
+}
+
+/** The features of `outputs`, or an error naming the scorer that needed them. */
+export function requireFeatures(outputs: ScorerOutputs, scorer: string): tf.Tensor2D {
+  if (!outputs.features) throw new UserInputError(`scorer '${scorer}' needs the penultimate features, which this model does not give`, scorer, 'features');
+  return outputs.features;
+}
+
+/** The final layer of `outputs`, or an error naming the scorer that needed it. */
+export function requireLastLayer(outputs: ScorerOutputs, scorer: string): LastLayer {
+  if (!outputs.lastLayer) throw new UserInputError(`scorer '${scorer}' needs the final linear layer's weights, which this model does not give`, scorer, 'last layer');
+  return outputs.lastLayer;
 }

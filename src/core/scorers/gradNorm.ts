@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { forwardLogitsAndFeatures, scoresOf } from './forward';
+import { modelScorerOutputs, requireFeatures, scoresOf } from './forward';
 import { positiveOption, rejectOtherOptions } from './scorerOptions';
 import type { Scorer, ScorerFactory, ScorerOptions } from './types';
 
@@ -35,10 +35,13 @@ export function createGradNorm(options: ScorerOptions = {}): Scorer {
     settings: { temperature },
     score: (model, images) =>
       scoresOf(() => {
-        const { logits, features } = forwardLogitsAndFeatures(model, images);
-        return gradNormOfOutputs(features, logits, temperature);
+        const outputs = modelScorerOutputs(model, images);
+        return gradNormOfOutputs(requireFeatures(outputs, 'gradnorm'), outputs.logits, temperature);
       }),
+    // The closed form needs the features that enter the final linear layer (not its weights: the
+    // logits already hold h W + b); `requires.lastLayer` makes sure the features are that input.
+    scoreOutputs: (outputs) => scoresOf(() => gradNormOfOutputs(requireFeatures(outputs, 'gradnorm'), outputs.logits, temperature)),
   };
 }
 
-export const GRAD_NORM: ScorerFactory = { title: 'GradNorm', defaults: { temperature: 1 }, needsFit: false, create: createGradNorm };
+export const GRAD_NORM: ScorerFactory = { title: 'GradNorm', defaults: { temperature: 1 }, needsFit: false, requires: { features: true, lastLayer: true }, create: createGradNorm };

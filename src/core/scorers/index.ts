@@ -1,7 +1,7 @@
-export type { Scorer, ScorerFactory, ScorerOptions, ScorerOptionName, IdTrainingData, LabeledBatch } from './types';
+export type { Scorer, ScorerFactory, ScorerOptions, ScorerOptionName, ScorerOutputs, ScorerRequirements, LastLayer, IdTrainingData, LabeledBatch } from './types';
 export { SCORERS, getScorer, createScorer } from './registry';
 export { idTrainingDataFromImageSet, idTrainingDataFromTensor, type IdSampleOptions } from './idTrainingData';
-export { forwardLogitsAndFeatures, logitsLayerWeights, collectFeatures, type FeatureSample } from './forward';
+export { forwardLogitsAndFeatures, logitsLayerWeights, collectFeatures, modelScorerOutputs, type FeatureSample } from './forward';
 export { createMsp } from './msp';
 export { createMaxLogit } from './maxLogit';
 export { createEnergy, energyOfLogits } from './energy';

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { UserInputError } from '../errors';
-import { collectFeatures, forwardLogitsAndFeatures, scoresOf } from './forward';
+import { collectFeatures, modelScorerOutputs, requireFeatures, scoresOf, type FeatureSample } from './forward';
 import { integerOption, rejectOtherOptions } from './scorerOptions';
-import type { Scorer, ScorerFactory, ScorerOptions } from './types';
+import type { Scorer, ScorerFactory, ScorerOptions, ScorerOutputs } from './types';
 
 /** The KNN paper's stabiliser: x / (||x|| + 1e-10). */
 const NORM_EPS = 1e-10;
@@ -30,41 +30,42 @@ export function createKnn(options: ScorerOptions = {}): Scorer {
     bankSquaredNorms?.dispose();
     bank = bankSquaredNorms = undefined;
   };
+  const fitFeatures = (sample: FeatureSample) => {
+    if (sample.count < neighbours) {
+      throw new UserInputError(
+        `knn needs at least ${neighbours} ID training samples for k = ${neighbours}, got ${sample.count}`,
+        String(sample.count),
+        `>= ${neighbours} samples`,
+      );
+    }
+    release();
+    bank = tf.tidy(() => l2Normalised(tf.tensor2d(sample.features, [sample.count, sample.dim])));
+    bankSquaredNorms = tf.tidy(() => tf.sum(tf.square(bank!), 1) as tf.Tensor1D);
+    settings.bankSize = sample.count;
+  };
+  const fromOutputs = (outputs: ScorerOutputs) => {
+    if (!bank || !bankSquaredNorms) throw new Error('knn: fit() must run before score()');
+    const query = l2Normalised(requireFeatures(outputs, 'knn'));
+    // -||q - b||^2 = 2 q.b - ||q||^2 - ||b||^2, for every pair [N, M]; the k largest are the k nearest.
+    const negativeSquared = tf.sub(
+      tf.sub(tf.mul(tf.matMul(query, bank, false, true), 2), tf.sum(tf.square(query), 1, true)),
+      tf.expandDims(bankSquaredNorms, 0),
+    );
+    const nearest = tf.topk(negativeSquared, neighbours, true).values; // [N, k], nearest first
+    const kth = tf.squeeze(tf.slice(nearest, [0, neighbours - 1], [-1, 1]), [1]);
+    return tf.neg(tf.sqrt(tf.relu(tf.neg(kth))));
+  };
   return {
     name: 'knn',
     settings,
     async fit(model, idTrain) {
-      const sample = await collectFeatures(model, idTrain);
-      if (sample.count < neighbours) {
-        throw new UserInputError(
-          `knn needs at least ${neighbours} ID training samples for k = ${neighbours}, got ${sample.count}`,
-          String(sample.count),
-          `>= ${neighbours} samples`,
-        );
-      }
-      release();
-      bank = tf.tidy(() => l2Normalised(tf.tensor2d(sample.features, [sample.count, sample.dim])));
-      bankSquaredNorms = tf.tidy(() => tf.sum(tf.square(bank!), 1) as tf.Tensor1D);
-      settings.bankSize = sample.count;
+      fitFeatures(await collectFeatures(model, idTrain));
     },
-    score(model, images) {
-      if (!bank || !bankSquaredNorms) throw new Error('knn: fit() must run before score()');
-      const features = bank;
-      const squaredNorms = bankSquaredNorms;
-      return scoresOf(() => {
-        const query = l2Normalised(forwardLogitsAndFeatures(model, images).features);
-        // -||q - b||^2 = 2 q.b - ||q||^2 - ||b||^2, for every pair [N, M]; the k largest are the k nearest.
-        const negativeSquared = tf.sub(
-          tf.sub(tf.mul(tf.matMul(query, features, false, true), 2), tf.sum(tf.square(query), 1, true)),
-          tf.expandDims(squaredNorms, 0),
-        );
-        const nearest = tf.topk(negativeSquared, neighbours, true).values; // [N, k], nearest first
-        const kth = tf.squeeze(tf.slice(nearest, [0, neighbours - 1], [-1, 1]), [1]);
-        return tf.neg(tf.sqrt(tf.relu(tf.neg(kth))));
-      });
-    },
+    fitFeatures,
+    score: (model, images) => scoresOf(() => fromOutputs(modelScorerOutputs(model, images))),
+    scoreOutputs: (outputs) => scoresOf(() => fromOutputs(outputs)),
     dispose: release,
   };
 }
 
-export const KNN: ScorerFactory = { title: 'KNN (k-th nearest neighbour distance)', defaults: { neighbours: 50 }, needsFit: true, create: createKnn };
+export const KNN: ScorerFactory = { title: 'KNN (k-th nearest neighbour distance)', defaults: { neighbours: 50 }, needsFit: true, requires: { features: true }, create: createKnn };

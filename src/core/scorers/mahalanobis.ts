@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { UserInputError } from '../errors';
 import { choleskyLower, lowerTriangularInverse } from './cholesky';
-import { collectFeatures, forwardLogitsAndFeatures, scoresOf, type FeatureSample } from './forward';
+import { collectFeatures, modelScorerOutputs, requireFeatures, scoresOf, type FeatureSample } from './forward';
 import { positiveOption, rejectOtherOptions } from './scorerOptions';
-import type { Scorer, ScorerFactory, ScorerOptions } from './types';
+import type { Scorer, ScorerFactory, ScorerOptions, ScorerOutputs } from './types';
 
 /** Rows per matrix product when the covariance is accumulated (bounds the memory of a step). */
 const COVARIANCE_CHUNK = 4096;
@@ -103,28 +103,30 @@ export function createMahalanobis(options: ScorerOptions = {}): Scorer {
     whitenedMeans?.dispose();
     whiteningT = whitenedMeans = undefined;
   };
+  const fitFeatures = (sample: FeatureSample, numClasses: number) => {
+    const gaussian = fitSharedGaussian(sample, numClasses, relativeRidge);
+    const { dim } = gaussian;
+    release();
+    whiteningT = tf.tidy(() => tf.transpose(tf.tensor2d(Float32Array.from(gaussian.whitening), [dim, dim])) as tf.Tensor2D);
+    whitenedMeans = tf.tidy(() => tf.matMul(tf.tensor2d(Float32Array.from(gaussian.means), [gaussian.classes.length, dim]), whiteningT!) as tf.Tensor2D);
+    settings.absoluteRidge = gaussian.ridge;
+  };
+  const fromOutputs = (outputs: ScorerOutputs) => {
+    if (!whiteningT || !whitenedMeans) throw new Error('mahalanobis: fit() must run before score()');
+    const z = tf.matMul(requireFeatures(outputs, 'mahalanobis'), whiteningT); // [N, d]
+    // Direct differences [N, C, d] rather than ||z||^2 - 2 z.m + ||m||^2, which cancels badly.
+    const squared = tf.sum(tf.square(tf.sub(tf.expandDims(z, 1), tf.expandDims(whitenedMeans, 0))), 2);
+    return tf.neg(tf.sqrt(tf.min(squared, 1)));
+  };
   return {
     name: 'mahalanobis',
     settings,
     async fit(model, idTrain) {
-      const gaussian = fitSharedGaussian(await collectFeatures(model, idTrain), idTrain.numClasses, relativeRidge);
-      const { dim } = gaussian;
-      release();
-      whiteningT = tf.tidy(() => tf.transpose(tf.tensor2d(Float32Array.from(gaussian.whitening), [dim, dim])) as tf.Tensor2D);
-      whitenedMeans = tf.tidy(() => tf.matMul(tf.tensor2d(Float32Array.from(gaussian.means), [gaussian.classes.length, dim]), whiteningT!) as tf.Tensor2D);
-      settings.absoluteRidge = gaussian.ridge;
+      fitFeatures(await collectFeatures(model, idTrain), idTrain.numClasses);
     },
-    score(model, images) {
-      if (!whiteningT || !whitenedMeans) throw new Error('mahalanobis: fit() must run before score()');
-      const transform = whiteningT;
-      const means = whitenedMeans;
-      return scoresOf(() => {
-        const z = tf.matMul(forwardLogitsAndFeatures(model, images).features, transform); // [N, d]
-        // Direct differences [N, C, d] rather than ||z||^2 - 2 z.m + ||m||^2, which cancels badly.
-        const squared = tf.sum(tf.square(tf.sub(tf.expandDims(z, 1), tf.expandDims(means, 0))), 2);
-        return tf.neg(tf.sqrt(tf.min(squared, 1)));
-      });
-    },
+    fitFeatures,
+    score: (model, images) => scoresOf(() => fromOutputs(modelScorerOutputs(model, images))),
+    scoreOutputs: (outputs) => scoresOf(() => fromOutputs(outputs)),
     dispose: release,
   };
 }
@@ -133,5 +135,6 @@ export const MAHALANOBIS: ScorerFactory = {
   title: 'Mahalanobis (class means, shared covariance)',
   defaults: { ridge: 1e-6 },
   needsFit: true,
+  requires: { features: true },
   create: createMahalanobis,
 };

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { forwardLogitsAndFeatures, scoresOf } from './forward';
+import { modelScorerOutputs, scoresOf } from './forward';
 import { rejectOtherOptions } from './scorerOptions';
 import type { Scorer, ScorerFactory, ScorerOptions } from './types';
 
@@ -9,8 +9,9 @@ export function createMaxLogit(options: ScorerOptions = {}): Scorer {
   return {
     name: 'maxlogit',
     settings: {},
-    score: (model, images) => scoresOf(() => tf.max(forwardLogitsAndFeatures(model, images).logits, 1)),
+    score: (model, images) => scoresOf(() => tf.max(modelScorerOutputs(model, images).logits, 1)),
+    scoreOutputs: (outputs) => scoresOf(() => tf.max(outputs.logits, 1)),
   };
 }
 
-export const MAX_LOGIT: ScorerFactory = { title: 'Maximum logit', defaults: {}, needsFit: false, create: createMaxLogit };
+export const MAX_LOGIT: ScorerFactory = { title: 'Maximum logit', defaults: {}, needsFit: false, requires: {}, create: createMaxLogit };

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { forwardLogitsAndFeatures, scoresOf } from './forward';
+import { modelScorerOutputs, scoresOf } from './forward';
 import { positiveOption, rejectOtherOptions } from './scorerOptions';
-import type { Scorer, ScorerFactory, ScorerOptions } from './types';
+import type { Scorer, ScorerFactory, ScorerOptions, ScorerOutputs } from './types';
 
 /**
  * MSP (Hendrycks & Gimpel 2017): max_j softmax(f / T)_j, T = 1 by default (the paper's baseline
@@ -10,12 +10,13 @@ import type { Scorer, ScorerFactory, ScorerOptions } from './types';
 export function createMsp(options: ScorerOptions = {}): Scorer {
   rejectOtherOptions('msp', options, ['temperature']);
   const temperature = positiveOption('msp', 'temperature', options.temperature ?? 1);
+  const fromOutputs = (o: ScorerOutputs) => tf.max(tf.softmax(tf.div(o.logits, temperature)), 1);
   return {
     name: 'msp',
     settings: { temperature },
-    score: (model, images) =>
-      scoresOf(() => tf.max(tf.softmax(tf.div(forwardLogitsAndFeatures(model, images).logits, temperature)), 1)),
+    score: (model, images) => scoresOf(() => fromOutputs(modelScorerOutputs(model, images))),
+    scoreOutputs: (outputs) => scoresOf(() => fromOutputs(outputs)),
   };
 }
 
-export const MSP: ScorerFactory = { title: 'Maximum softmax probability', defaults: { temperature: 1 }, needsFit: false, create: createMsp };
+export const MSP: ScorerFactory = { title: 'Maximum softmax probability', defaults: { temperature: 1 }, needsFit: false, requires: {}, create: createMsp };

@@ -78,5 +78,6 @@ export const ODIN: ScorerFactory = {
   title: 'ODIN (temperature + input perturbation)',
   defaults: { temperature: ODIN_TEMPERATURE, epsilon: ODIN_EPSILON, inputStd: undefined },
   needsFit: false,
+  requires: { inputGradient: true },
   create: createOdin,
 };

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { UserInputError } from '../errors';
 import { energyOfLogits } from './energy';
-import { collectFeatures, forwardLogitsAndFeatures, logitsLayerWeights, scoresOf } from './forward';
+import { collectFeatures, type FeatureSample, modelScorerOutputs, requireFeatures, requireLastLayer, scoresOf } from './forward';
 import { positiveOption, rejectOtherOptions } from './scorerOptions';
-import type { Scorer, ScorerFactory, ScorerOptions } from './types';
+import type { Scorer, ScorerFactory, ScorerOptions, ScorerOutputs } from './types';
 
 /** numpy's default percentile (linear interpolation between closest ranks), p in [0, 100]. */
 export function percentile(values: Float32Array, p: number): number {
@@ -26,25 +26,26 @@ export function createReact(options: ScorerOptions = {}): Scorer {
   const temperature = positiveOption('react', 'temperature', options.temperature ?? 1);
   let clipAt: number | undefined;
   const settings: Record<string, number> = { percentile: percentileLevel, temperature };
+  const fitFeatures = (sample: FeatureSample) => {
+    clipAt = percentile(sample.features, percentileLevel);
+    settings.clipAt = clipAt;
+  };
+  const fromOutputs = (outputs: ScorerOutputs) => {
+    if (clipAt === undefined) throw new Error('react: fit() must run before score()');
+    const { kernel, bias } = requireLastLayer(outputs, 'react');
+    const clipped = tf.minimum(requireFeatures(outputs, 'react'), clipAt);
+    const logits = bias ? tf.add(tf.matMul(clipped, kernel), bias) : tf.matMul(clipped, kernel);
+    return energyOfLogits(logits as tf.Tensor2D, temperature);
+  };
   return {
     name: 'react',
     settings,
     async fit(model, idTrain) {
-      const sample = await collectFeatures(model, idTrain);
-      clipAt = percentile(sample.features, percentileLevel);
-      settings.clipAt = clipAt;
+      fitFeatures(await collectFeatures(model, idTrain));
     },
-    score(model, images) {
-      if (clipAt === undefined) throw new Error('react: fit() must run before score()');
-      const threshold = clipAt;
-      return scoresOf(() => {
-        const { features } = forwardLogitsAndFeatures(model, images);
-        const { kernel, bias } = logitsLayerWeights(model);
-        const clipped = tf.minimum(features, threshold);
-        const logits = bias ? tf.add(tf.matMul(clipped, kernel), bias) : tf.matMul(clipped, kernel);
-        return energyOfLogits(logits as tf.Tensor2D, temperature);
-      });
-    },
+    fitFeatures,
+    score: (model, images) => scoresOf(() => fromOutputs(modelScorerOutputs(model, images, true))),
+    scoreOutputs: (outputs) => scoresOf(() => fromOutputs(outputs)),
   };
 }
 
@@ -52,5 +53,6 @@ export const REACT: ScorerFactory = {
   title: 'ReAct (clipped activations + energy)',
   defaults: { percentile: 90, temperature: 1 },
   needsFit: true,
+  requires: { features: true, lastLayer: true },
   create: createReact,
 };

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { FeatureSample } from './forward';
 
 /**
  * One labelled batch of in-distribution training images, already normalised the way the model was
@@ -45,6 +46,39 @@ export interface ScorerOptions {
 
 export type ScorerOptionName = keyof ScorerOptions;
 
+/** The final linear layer, logits = features . kernel + bias. */
+export interface LastLayer {
+  /** [d, k] */
+  readonly kernel: tf.Tensor2D;
+  /** [k], or undefined when the layer has no bias */
+  readonly bias: tf.Tensor1D | undefined;
+}
+
+/**
+ * What a model produced for a batch, for scorers that need no more than its outputs: an imported
+ * ONNX model (run by ONNX Runtime, outside tfjs) reaches the scorers this way. The caller owns
+ * every tensor. `features` (the input of the final linear layer) and `lastLayer` are absent when
+ * the model's graph does not give them; a scorer that needs them says so in its factory's
+ * `requires`.
+ */
+export interface ScorerOutputs {
+  /** [N, k] raw logits */
+  readonly logits: tf.Tensor2D;
+  /** [N, d] penultimate features */
+  readonly features?: tf.Tensor2D;
+  readonly lastLayer?: LastLayer;
+}
+
+/** What a scorer needs beyond the logits; the evaluation of a model that lacks one skips it and says why. */
+export interface ScorerRequirements {
+  /** The penultimate features (knn, mahalanobis, react, gradnorm). */
+  readonly features?: boolean;
+  /** The final linear layer's weights (react, gradnorm). */
+  readonly lastLayer?: boolean;
+  /** Gradients of the model with respect to its input (odin's perturbation). */
+  readonly inputGradient?: boolean;
+}
+
 /**
  * A post-hoc OOD scorer: higher score = more in-distribution. `score` reads a batch of normalised
  * images and returns one score per image; it makes no tensor that outlives the call.
@@ -57,6 +91,13 @@ export interface Scorer {
   /** Learns what the scorer needs from ID training data (class means, a feature bank, ...). */
   fit?(model: tf.LayersModel, idTrain: IdTrainingData): Promise<void>;
   score(model: tf.LayersModel, images: tf.Tensor4D): Float32Array;
+  /**
+   * The same from outputs a model already produced (no model to run): absent when the scorer needs
+   * the model itself (odin differentiates it). Makes no tensor that outlives the call.
+   */
+  scoreOutputs?(outputs: ScorerOutputs): Float32Array;
+  /** `fit` from penultimate features already collected (same result as `fit` on the model that made them). */
+  fitFeatures?(sample: FeatureSample, numClasses: number): void;
   /** Frees tensors kept by `fit` (a feature bank, a precision matrix). Safe to call twice. */
   dispose?(): void;
 }
@@ -68,5 +109,7 @@ export interface ScorerFactory {
   readonly defaults: Readonly<Partial<Record<ScorerOptionName, number | readonly number[] | undefined>>>;
   /** True when the scorer must be fitted on ID training data before scoring. */
   readonly needsFit: boolean;
+  /** What it needs beyond the logits (none: the logits are enough). */
+  readonly requires: ScorerRequirements;
   create(options?: ScorerOptions): Scorer;
 }
