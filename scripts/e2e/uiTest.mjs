@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAnalysisUiTests } from './uiAnalysisTests.mjs';
+import { runImportedModelUiTest } from './uiImportedModel.mjs';
 import { acceptQuickPick, findFrame, folderUrl, quickPickTitled, reloadWindow, runPaletteCommand, waitForDrawnCanvas, waitForQuietList, waitForWorkbench, waitUntil } from './workbench.mjs';
 
 export const UI_RUN_ID = '20261127-093000-lenet-mnist-logitnorm';
@@ -47,7 +48,7 @@ export function seedRunFolder(workspace) {
  * Runs the UI checks on `context` against code-server at `baseUrl`, with `workspace` opened.
  * `recorder` records each check; a check whose prerequisite failed is recorded as skipped.
  */
-export async function runUiTests({ context, baseUrl, workspace, artifactsDir, recorder, log }) {
+export async function runUiTests({ context, baseUrl, workspace, artifactsDir, projectRoot, recorder, log }) {
   const page = await context.newPage();
   const screenshot = (name) => page.screenshot({ path: join(artifactsDir, name) }).catch((error) => log(`screenshot ${name} failed: ${error.message}`));
   // A failed check leaves a screenshot of what the page showed then; the logs are copied at the end.
@@ -260,6 +261,7 @@ export async function runUiTests({ context, baseUrl, workspace, artifactsDir, re
     log(`revived evaluation panel: ${painted.join(', ')} painted pixels`);
   }, { needs: { reloaded, evaluated } });
   await runAnalysisUiTests({ page, workspace, seededRunId: UI_RUN_ID, screenshot, check, log, needs: { opened, runsView } });
+  await runImportedModelUiTest({ page, projectRoot, workspace, screenshot, check, log, needs: { opened } });
   writeFileSync(join(artifactsDir, 'ui-console-csp.txt'), cspViolations.join('\n'));
   recorder.onFailure = async () => undefined;
   await page.close();
