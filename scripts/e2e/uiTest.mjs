@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAnalysisUiTests } from './uiAnalysisTests.mjs';
 import { runImportedModelUiTest } from './uiImportedModel.mjs';
-import { acceptQuickPick, findFrame, folderUrl, quickPickTitled, reloadWindow, runPaletteCommand, waitForDrawnCanvas, waitForQuietList, waitForWorkbench, waitUntil } from './workbench.mjs';
+import { acceptQuickPick, findFrame, folderUrl, paintedPixelsInFrame, paintedPixelsOfEach, quickPickTitled, reloadWindow, runPaletteCommand, waitForDrawnCanvas, waitForQuietList, waitForWorkbench, waitUntil } from './workbench.mjs';
 
 export const UI_RUN_ID = '20261127-093000-lenet-mnist-logitnorm';
 const CHART_SELECTOR = 'canvas#logit-norm-chart';
@@ -190,14 +190,7 @@ export async function runUiTests({ context, baseUrl, workspace, artifactsDir, pr
     const histograms = await waitUntil(async () => {
       const frame = await findFrame(page, () => document.querySelectorAll('canvas.histogram').length > 0 && (document.body?.textContent ?? '').includes('Score histograms'));
       if (!frame) return undefined;
-      const counts = await frame.evaluate(() => Array.from(document.querySelectorAll('canvas.histogram')).map((canvas) => {
-        const context = canvas.getContext('2d');
-        if (!context || canvas.width === 0) return 0;
-        const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
-        let painted = 0;
-        for (let alpha = 3; alpha < data.length; alpha += 4) if (data[alpha] !== 0) painted += 1;
-        return painted;
-      }));
+      const counts = await frame.evaluate(paintedPixelsOfEach, 'canvas.histogram');
       return counts.length === 4 && counts.every((painted) => painted > 0) ? counts : undefined;
     }, 'the evaluation panel with 4 drawn histogram canvases', 60_000);
     log(`evaluation panel: histogram canvases with ${histograms.join(', ')} painted pixels`);
@@ -212,17 +205,9 @@ export async function runUiTests({ context, baseUrl, workspace, artifactsDir, pr
     const metrics = await waitUntil(async () => {
       const frame = await findFrame(page, () => Boolean(document.querySelector('canvas.metrics-histogram')) && document.querySelectorAll('table.metrics.compact tbody tr').length > 0);
       if (!frame) return undefined;
-      return frame.evaluate(() => {
-        const canvas = document.querySelector('canvas.metrics-histogram');
-        const context = canvas.getContext('2d');
-        let painted = 0;
-        if (context && canvas.width > 0) {
-          const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
-          for (let alpha = 3; alpha < data.length; alpha += 4) if (data[alpha] !== 0) painted += 1;
-        }
-        const rows = Array.from(document.querySelectorAll('table.metrics.compact tbody tr')).map((row) => row.textContent);
-        return painted > 0 && rows.length === 4 ? { painted, rows } : undefined;
-      });
+      const painted = await frame.evaluate(paintedPixelsInFrame, 'canvas.metrics-histogram');
+      const rows = await frame.evaluate(() => Array.from(document.querySelectorAll('table.metrics.compact tbody tr')).map((row) => row.textContent));
+      return painted > 0 && rows.length === 4 ? { painted, rows } : undefined;
     }, 'the Metrics view with 4 rows and a drawn histogram', 30_000);
     log(`Metrics view: ${metrics.rows.join(' | ')}; histogram ${metrics.painted} painted pixels`);
     await screenshot('11-metrics-view.png');
@@ -248,14 +233,7 @@ export async function runUiTests({ context, baseUrl, workspace, artifactsDir, pr
     const painted = await waitUntil(async () => {
       const frame = await findFrame(page, () => document.querySelectorAll('canvas.histogram').length > 0);
       if (!frame) return undefined;
-      const counts = await frame.evaluate(() => Array.from(document.querySelectorAll('canvas.histogram')).map((canvas) => {
-        const context = canvas.getContext('2d');
-        if (!context || canvas.width === 0) return 0;
-        const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
-        let count = 0;
-        for (let alpha = 3; alpha < data.length; alpha += 4) if (data[alpha] !== 0) count += 1;
-        return count;
-      }));
+      const counts = await frame.evaluate(paintedPixelsOfEach, 'canvas.histogram');
       return counts.length === 4 && counts.every((count) => count > 0) ? counts : undefined;
     }, 'the revived evaluation panel with 4 drawn histograms', 60_000);
     log(`revived evaluation panel: ${painted.join(', ')} painted pixels`);

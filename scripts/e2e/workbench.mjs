@@ -237,16 +237,28 @@ export async function waitUntil(probe, what, timeoutMs = 30_000, intervalMs = 25
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (${lastError.message})` : ''}`);
 }
 
-/** In the page: how many pixels of the canvas `selector` are not fully transparent. */
+/** In the page: how many pixels of the (first) canvas `selector` are not fully transparent. */
 export function paintedPixelsInFrame(selector) {
   const canvas = document.querySelector(selector);
-  if (!(canvas instanceof HTMLCanvasElement) || canvas.width === 0 || canvas.height === 0) return 0;
+  if (!(canvas instanceof HTMLCanvasElement)) return 0;
   const context = canvas.getContext('2d');
-  if (!context) return 0;
+  if (!context || canvas.width === 0 || canvas.height === 0) return 0;
   const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
   let painted = 0;
   for (let alpha = 3; alpha < data.length; alpha += 4) if (data[alpha] !== 0) painted += 1;
   return painted;
+}
+
+/** In the page: the painted-pixel count of every canvas matching `selector`, in document order. */
+export function paintedPixelsOfEach(selector) {
+  return Array.from(document.querySelectorAll(selector)).map((canvas) => {
+    const context = canvas.getContext('2d');
+    if (!context || canvas.width === 0 || canvas.height === 0) return 0;
+    const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+    let painted = 0;
+    for (let alpha = 3; alpha < data.length; alpha += 4) if (data[alpha] !== 0) painted += 1;
+    return painted;
+  });
 }
 
 /**

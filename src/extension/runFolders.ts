@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { EvaluationResult } from '../core/evaluate/results';
-import { observedRunStatus } from '../core/runs/runStore';
+import { observedRunStatus, runOrderKey } from '../core/runs/runStore';
 import { listCheckpointFolders, type CheckpointRef } from '../core/runs/checkpointFolders';
 import { HISTORY_FILE, parseHistory, type EpochStats } from '../core/runs/history';
 
@@ -26,6 +26,8 @@ export interface RunFolderSummary {
   epochsDone?: number;
   /** The engine's message when the run failed. */
   error?: string;
+  /** run.json's createdAt, when it has one (the order of runs: runOrderKey). */
+  createdAt?: string;
   /** The engine's warnings about the run (e.g. `logit-norm-runaway: ...`), oldest first. */
   warnings?: string[];
   /** 'imported' for a model brought by the user (an ONNX file): no checkpoints, its evaluations hang under the run. */
@@ -75,6 +77,7 @@ export async function readRunSummary(runDir: string): Promise<RunFolderSummary> 
     bestTestAccuracy: typeof parsed.bestTestAccuracy === 'number' ? parsed.bestTestAccuracy : undefined,
     epochsDone: typeof parsed.epochsDone === 'number' ? parsed.epochsDone : undefined,
     error: typeof parsed.error === 'string' ? parsed.error : undefined,
+    createdAt: typeof parsed.createdAt === 'string' ? parsed.createdAt : undefined,
     warnings: Array.isArray(parsed.warnings) ? parsed.warnings.filter((w): w is string => typeof w === 'string') : undefined,
     kind: typeof parsed.kind === 'string' ? parsed.kind : undefined,
   };
@@ -129,9 +132,11 @@ export async function listRunDirs(runsRoot: string): Promise<string[]> {
     .reverse();
 }
 
-/** Every run folder under `runsRoot` with its run.json read, last first. */
+/** Every run folder under `runsRoot` with its run.json read, newest first, in the engine's order (runOrderKey). */
 export async function listRunFolders(runsRoot: string): Promise<RunFolderSummary[]> {
-  return Promise.all((await listRunDirs(runsRoot)).map(readRunSummary));
+  const summaries = await Promise.all((await listRunDirs(runsRoot)).map(readRunSummary));
+  const key = (summary: RunFolderSummary) => runOrderKey(summary, path.basename(summary.runDir));
+  return summaries.sort((a, b) => key(b).localeCompare(key(a)));
 }
 
 /** Complete checkpoint folders `checkpoints/epoch-<n>/` (holding model.json), in epoch order, by the engine's rule. */

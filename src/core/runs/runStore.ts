@@ -42,6 +42,18 @@ export { HISTORY_FILE };
 export { CHECKPOINTS_DIR };
 export const EVALUATIONS_DIR = 'evaluations';
 
+/**
+ * What runs are ordered by, newest first, in every layer: run.json's createdAt, or else the time
+ * stamp a run id starts with (20261127-093000-... -> 2026-11-27T09:30:00), or else nothing (last).
+ * A run.json need not have createdAt (one written by hand or by an older version): listing runs
+ * must not fail on it.
+ */
+export function runOrderKey(record: { createdAt?: unknown }, folderName: string): string {
+  if (typeof record.createdAt === 'string' && record.createdAt !== '') return record.createdAt;
+  const stamp = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})/.exec(folderName);
+  return stamp ? `${stamp[1]}-${stamp[2]}-${stamp[3]}T${stamp[4]}:${stamp[5]}:${stamp[6]}` : '';
+}
+
 export function defaultRunsRoot(workspace: string = process.cwd()): string {
   return path.join(workspace, '.oodlens', 'runs');
 }
@@ -141,7 +153,7 @@ export class RunStore {
         // a folder that is not a run (or a run.json being replaced right now): not listed
       }
     }
-    return runs.sort((a, b) => b.record.createdAt.localeCompare(a.record.createdAt));
+    return runs.sort((a, b) => runOrderKey(b.record, path.basename(b.dir)).localeCompare(runOrderKey(a.record, path.basename(a.dir))));
   }
 
   /** Makes a new run folder with a readable, unique id, and writes its run.json. */

@@ -4,10 +4,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { RunStore } from '../../../src/core/runs/runStore';
+import { RunStore, runOrderKey } from '../../../src/core/runs/runStore';
 import { appendLine, writeDirAtomic, writeFileAtomic } from '../../../src/core/runs/atomicWrite';
 import { parseHistory } from '../../../src/core/runs/history';
-import { readHistory } from '../../../src/extension/runFolders';
+import { listRunFolders, readHistory } from '../../../src/extension/runFolders';
 import { UserInputError } from '../../../src/core/errors';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'oodlens-runs-'));
@@ -107,4 +107,21 @@ test('a running run whose process is gone reads as interrupted', () => {
 test('opening a run that does not exist names it and says what was expected', () => {
   const store = new RunStore(tmp());
   assert.throws(() => store.open('nope'), (e: unknown) => e instanceof UserInputError && /nope/.test(e.message) && /run folder/.test(e.message));
+});
+
+test('runs are listed newest first by one rule in the engine and the extension, also when a run.json has no createdAt', async () => {
+  const root = tmp();
+  const write = (name: string, record: Record<string, unknown>) => {
+    fs.mkdirSync(path.join(root, name), { recursive: true });
+    fs.writeFileSync(path.join(root, name, 'run.json'), JSON.stringify({ id: name, status: 'done', config: {}, ...record }));
+  };
+  write('20261127-093000-lenet-mnist', {}); // by hand, no createdAt: its id's time stamp counts
+  write('zz-odd-name', { createdAt: '2026-11-28T10:00:00.000Z' });
+  write('20261129-080000-mlp-mnist', { createdAt: '2026-11-26T00:00:00.000Z' }); // createdAt wins over the name
+  write('no-stamp-no-date', {});
+  const engine = new RunStore(root).list().map((run) => path.basename(run.dir));
+  assert.deepEqual(engine, ['zz-odd-name', '20261127-093000-lenet-mnist', '20261129-080000-mlp-mnist', 'no-stamp-no-date']);
+  const extension = (await listRunFolders(root)).map((summary) => path.basename(summary.runDir));
+  assert.deepEqual(extension, engine);
+  assert.equal(runOrderKey({}, '20261127-093000-lenet-mnist'), '2026-11-27T09:30:00');
 });
