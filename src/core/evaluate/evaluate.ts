@@ -18,7 +18,7 @@ import {
   reliabilityBins,
   sharedRange,
 } from '../metrics';
-import { createScorer, getScorer, idTrainingDataFromImageSet, NORMALISED_LOGIT_SCORERS, withNormalisedLogits, type Scorer, type ScorerOptions } from '../scorers';
+import { createScorer, getScorer, idTrainingDataFromImageSet, NORMALISED_LOGIT_SCORERS, withNormalisedLogits, type Scorer, type ScorerOptions, type ScorerSetup } from '../scorers';
 import { loadModelFromDir } from '../runs/checkpoint';
 import { writeJsonAtomic } from '../runs/atomicWrite';
 import { epochOfCheckpointFolder, isCheckpointPath } from '../runs/checkpointFolders';
@@ -184,8 +184,10 @@ export async function evaluateCheckpoint(run: Run<TrainConfig>, checkpoint: Chec
       const skipped = options.scorers.filter((name) => !NORMALISED_LOGIT_SCORERS.includes(name));
       if (skipped.length) log(`normalised logits: ${skipped.join(', ')} read more than the logits and are scored on the raw model only`);
     }
+    // What every scorer may need of the model and its data (ODIN: the input normalisation).
+    const setup: ScorerSetup = { inputStd: norm.std };
     for (const name of options.scorers) {
-      const scorer = createScorer(name, { ...(name === 'odin' ? { inputStd: norm.std } : {}), ...scorerOptions[name] });
+      const scorer = createScorer(name, scorerOptions[name], setup);
       scorers.push(scorer);
       if (getScorer(name).needsFit && scorer.fit) {
         await scorer.fit(model, idTrainingDataFromImageSet(data.train, norm, k, { batchSize, limit: options.fitSamples ?? 5000 }));

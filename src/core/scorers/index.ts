@@ -1,4 +1,4 @@
-export type { Scorer, ScorerFactory, ScorerOptions, ScorerOptionName, ScorerOutputs, ScorerRequirements, LastLayer, IdTrainingData, LabeledBatch } from './types';
+export type { Scorer, ScorerFactory, ScorerOptions, ScorerSetup, ScorerOptionName, ScorerOutputs, ScorerRequirements, LastLayer, IdTrainingData, LabeledBatch } from './types';
 export { SCORERS, getScorer, createScorer } from './registry';
 export { idTrainingDataFromImageSet, idTrainingDataFromTensor, type IdSampleOptions } from './idTrainingData';
 export { forwardLogitsAndFeatures, logitsLayerWeights, collectFeatures, modelScorerOutputs, type FeatureSample } from './forward';

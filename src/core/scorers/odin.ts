@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UserInputError } from '../errors';
 import { forwardLogitsAndFeatures, scoresOf } from './forward';
 import { positiveOption, rejectOtherOptions } from './scorerOptions';
-import type { Scorer, ScorerFactory, ScorerOptions } from './types';
+import type { Scorer, ScorerFactory, ScorerOptions, ScorerSetup } from './types';
 
 /** The original ODIN setting, which the paper keeps (Section 4.1). */
 export const ODIN_TEMPERATURE = 1000;
@@ -52,13 +52,15 @@ export function odinPerturbation(model: tf.LayersModel, images: tf.Tensor4D, set
 /**
  * ODIN (Liang et al. 2018): the max softmax at temperature T of the perturbed input x' (see
  * odinPerturbation). T = 1000 and epsilon = 0.0014 by default. Pass the data set's normalisation
- * std as `inputStd` to read epsilon on the [0, 1] pixel scale, as the paper's code does.
+ * std as `inputStd` (the evaluation's setup does) to read epsilon on the [0, 1] pixel scale, as the
+ * paper's code does.
  */
-export function createOdin(options: ScorerOptions = {}): Scorer {
+export function createOdin(options: ScorerOptions = {}, setup: ScorerSetup = {}): Scorer {
   rejectOtherOptions('odin', options, ['temperature', 'epsilon', 'inputStd']);
   const temperature = positiveOption('odin', 'temperature', options.temperature ?? ODIN_TEMPERATURE);
   const epsilon = positiveOption('odin', 'epsilon', options.epsilon ?? ODIN_EPSILON, true);
-  const rawStd = options.inputStd;
+  // The data's normalisation from the evaluation's setup, unless the user's options name one.
+  const rawStd = options.inputStd ?? setup.inputStd;
   const inputStd = rawStd === undefined ? [] : typeof rawStd === 'number' ? [rawStd] : [...rawStd];
   inputStd.forEach((s) => positiveOption('odin', 'inputStd', s));
   return {

@@ -7,7 +7,7 @@ import { MAX_LOGIT } from './maxLogit';
 import { MSP } from './msp';
 import { ODIN } from './odin';
 import { REACT } from './react';
-import type { Scorer, ScorerFactory, ScorerOptions } from './types';
+import type { Scorer, ScorerFactory, ScorerOptions, ScorerSetup } from './types';
 
 /** Every scorer by the name the CLI and the settings use. The paper's four come first. */
 export const SCORERS: Record<string, ScorerFactory> = {
@@ -26,7 +26,10 @@ export function getScorer(name: string): ScorerFactory {
   return lookup(SCORERS, name, 'scorer');
 }
 
-/** Builds a scorer by name; options it does not read, or bad values, are UserInputErrors. */
-export function createScorer(name: string, options: ScorerOptions = {}): Scorer {
-  return getScorer(name).create(options);
+/**
+ * Builds a scorer by name with the user's options (one it does not read, or a bad value, is a
+ * UserInputError) and the evaluation's setup (every scorer gets the same; each reads what it needs).
+ */
+export function createScorer(name: string, options: ScorerOptions = {}, setup: ScorerSetup = {}): Scorer {
+  return getScorer(name).create(options, setup);
 }

@@ -103,6 +103,16 @@ export interface Scorer {
 }
 
 /** A registry entry: how the CLI and the settings name, describe and build a scorer. */
+/**
+ * What the evaluation knows of the model and its data, handed to every scorer when it is made
+ * (OpenOOD's `setup`): a scorer takes what it needs and ignores the rest, so the evaluation loop
+ * names no scorer. Options (ScorerOptions) are what a user sets; this is what the data says.
+ */
+export interface ScorerSetup {
+  /** Per-channel std of the model's input normalisation (ODIN divides its step by it). */
+  inputStd?: readonly number[];
+}
+
 export interface ScorerFactory {
   readonly title: string;
   /** The options this scorer reads, with their defaults (undefined = no default). */
@@ -111,5 +121,5 @@ export interface ScorerFactory {
   readonly needsFit: boolean;
   /** What it needs beyond the logits (none: the logits are enough). */
   readonly requires: ScorerRequirements;
-  create(options?: ScorerOptions): Scorer;
+  create(options?: ScorerOptions, setup?: ScorerSetup): Scorer;
 }

@@ -93,3 +93,18 @@ test('ODIN: the step raises the max softmax; epsilon 0 is MSP at temperature T',
   images.dispose();
   model.dispose();
 });
+
+test('ODIN takes the input normalisation from the evaluation\'s setup (options win); other scorers get the same setup and ignore it', () => {
+  const model = buildToyModel(shape);
+  const images = randomImages(shape, 8, 4, 2);
+  const std = [0.25, 0.5];
+  const flatRows = images.reshape([8, -1]).arraySync() as number[][];
+  const byHand = flatRows.map((x) => odinByHand(model, x, 1000, 0.0014, std).score);
+  const fromSetup = createScorer('odin', {}, { inputStd: std });
+  assert.deepEqual(fromSetup.settings, { temperature: 1000, epsilon: 0.0014, inputStd: std });
+  assertClose(withoutLeak('odin score', () => fromSetup.score(model, images)), byHand, 2e-7, 'ODIN with the setup\'s std');
+  assert.deepEqual(createScorer('odin', { inputStd: [1, 1] }, { inputStd: std }).settings, { temperature: 1000, epsilon: 0.0014, inputStd: [1, 1] }, 'the user\'s option wins');
+  for (const name of ['msp', 'energy', 'maxlogit', 'gradnorm']) assert.doesNotThrow(() => createScorer(name, {}, { inputStd: std }), name);
+  images.dispose();
+  model.dispose();
+});
