@@ -25,7 +25,8 @@ import { epochOfCheckpointFolder, isCheckpointPath } from '../runs/checkpointFol
 import { RunStore, type CheckpointRef, type Run } from '../runs/runStore';
 import type { TrainConfig } from '../train/config';
 import { forward, firstIndices, summariseLogits, yieldToEventLoop } from '../train/forward';
-import { prepareIdData, type EventBody } from '../train/trainer';
+import { prepareIdData } from '../train/runData';
+import type { EventBody } from '../train/trainer';
 import type { EvaluationResult, ScorerOodResult } from './results';
 
 export interface EvaluateOptions {

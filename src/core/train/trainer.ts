@@ -3,17 +3,19 @@ import type { WorkerEvent } from '../../protocol';
 import type { EpochStats } from '../runs/history';
 import { UserInputError } from '../errors';
 import { createRng, deriveSeed, shuffledIndices } from '../data/rng';
-import { DATASETS, knownOodSetNames, labelsTensor, limitSet, loadDataset, loadOodSet, splitValidation, toTensor } from '../data';
+import { DATASETS, knownOodSetNames, labelsTensor, toTensor } from '../data';
 import * as fs from 'node:fs';
 import { lookup } from '../errors';
 import { MODELS } from '../models/registry';
-import type { DataOptions, ImageSet, LabeledDataset } from '../data/types';
 import { getLoss } from '../losses';
 import { buildModel } from '../models/registry';
 import { setDropoutStep } from '../models/seededDropout';
 import { loadModelFromDir, modelToFiles, readTensorFiles, tensorsToFiles } from '../runs/checkpoint';
 import type { Run } from '../runs/runStore';
 import type { TrainConfig } from './config';
+import { prepareData } from './runData';
+
+export { prepareData, prepareIdData, type IdData, type PreparedData } from './runData';
 import { firstIndices, summariseLogits, yieldToEventLoop } from './forward';
 import { parseSchedule } from './schedule';
 import { Sgd } from './sgd';
@@ -52,18 +54,6 @@ export const RUNAWAY_NORM = 100;
 export const RUNAWAY_GROWTH = 10;
 export const RUNAWAY_ABSOLUTE = 1e4;
 
-/** The ID data of a run: train (limited), held-out validation, test (limited). */
-export interface IdData {
-  dataset: LabeledDataset;
-  train: ImageSet;
-  validation: ImageSet;
-  test: ImageSet;
-}
-
-export interface PreparedData extends IdData {
-  probe: ImageSet;
-}
-
 /**
  * Checks the names of a config (dataset, architecture, OOD probe) without loading anything, so a
  * typo fails before a run folder is made.
@@ -78,27 +68,6 @@ export function checkTrainNames(config: TrainConfig): void {
   if (!knownOodSetNames().includes(config.oodProbe) && !isFolder(config.oodProbe)) {
     throw new UserInputError(`unknown OOD probe set '${config.oodProbe}': expected one of ${knownOodSetNames().join(', ')}, or a folder of images`, config.oodProbe, knownOodSetNames().join(', '));
   }
-}
-
-function dataOptionsOf(config: TrainConfig, opts: { cacheDir?: string; log?: (m: string) => void }): DataOptions {
-  return { dataDir: config.dataDir, cacheDir: opts.cacheDir, seed: config.seed, log: opts.log };
-}
-
-/** Loads the ID data and holds out the validation split (the same split for training and evaluation). */
-export async function prepareIdData(config: TrainConfig, opts: { cacheDir?: string; log?: (m: string) => void }): Promise<IdData> {
-  const dataset = await loadDataset(config.dataset, dataOptionsOf(config, opts));
-  const split = splitValidation(dataset.train, config.valFraction, deriveSeed(config.seed, 'validation'));
-  const train = config.limit ? limitSet(split.train, config.limit, deriveSeed(config.seed, 'limit-train')) : split.train;
-  const test = config.limit ? limitSet(dataset.test, config.limit, deriveSeed(config.seed, 'limit-test')) : dataset.test;
-  return { dataset, train, validation: split.val, test };
-}
-
-/** The ID data plus the OOD probe set whose logit norm training records every epoch. */
-export async function prepareData(config: TrainConfig, opts: { cacheDir?: string; log?: (m: string) => void }): Promise<PreparedData> {
-  const id = await prepareIdData(config, opts);
-  const shape: [number, number, number] = [id.dataset.train.height, id.dataset.train.width, id.dataset.train.channels];
-  const probe = await loadOodSet(config.oodProbe, { ...dataOptionsOf(config, opts), shape, count: config.probeSize, seed: deriveSeed(config.seed, 'ood-probe') });
-  return { ...id, probe };
 }
 
 /**
