@@ -14,6 +14,7 @@ import { loadModelFromDir, modelToFiles, readTensorFiles, tensorsToFiles } from 
 import type { Run } from '../runs/runStore';
 import type { TrainConfig } from './config';
 import { prepareData } from './runData';
+import { explainMemoryFailure } from '../backend/memoryLimit';
 
 export { prepareData, prepareIdData, type IdData, type PreparedData } from './runData';
 import { firstIndices, summariseLogits, yieldToEventLoop } from './forward';
@@ -76,16 +77,20 @@ export function checkTrainNames(config: TrainConfig): void {
  * checkpoint stays on disk) and UserInputError for bad input.
  */
 export async function train(run: Run<TrainConfig>, context: TrainContext): Promise<'done' | 'cancelled'> {
+  const seen: { imageShape?: number[] } = {};
   try {
-    return await trainOrThrow(run, context);
+    return await trainOrThrow(run, context, seen);
   } catch (e) {
+    // A step too big for the WebAssembly heap is the user's batch size, said so, not a crash.
+    const config = run.record.config;
+    const error = explainMemoryFailure(e, { backend: context.backend.name, arch: config.arch, batchSize: config.batchSize, imageShape: seen.imageShape ?? [] }) ?? e;
     // Whatever stopped the run, run.json says so; the checkpoints already written stay.
-    run.update({ status: 'failed', error: (e as Error).message, pid: undefined });
-    throw e;
+    run.update({ status: 'failed', error: (error as Error).message, pid: undefined });
+    throw error;
   }
 }
 
-async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext): Promise<'done' | 'cancelled'> {
+async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext, seen: { imageShape?: number[] }): Promise<'done' | 'cancelled'> {
   const config = run.record.config;
   const hooks = context.hooks ?? {};
   const emit = (e: EventBody) => hooks.onEvent?.(e);
@@ -94,6 +99,7 @@ async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext): Promi
 
   const data = await prepareData(config, { cacheDir: context.cacheDir, log });
   const { dataset, train: trainSet, test: testSet, probe } = data;
+  seen.imageShape = [trainSet.height, trainSet.width, trainSet.channels];
   const norm = dataset.normalization;
   const augmentation = config.augment ? dataset.augmentation : { cropPadding: 0, horizontalFlip: false };
   const stepsPerEpoch = Math.ceil(trainSet.count / config.batchSize);
