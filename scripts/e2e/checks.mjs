@@ -5,6 +5,7 @@
 /** @typedef {{ name: string, status: 'passed' | 'failed' | 'skipped', error?: string }} CheckResult */
 
 const DEFAULT_DEADLINE_MILLISECONDS = 5 * 60 * 1000;
+const STATUS_WORDS = { passed: 'PASS', failed: 'FAIL', skipped: 'SKIP' };
 
 export class CheckRecorder {
   /** @type {CheckResult[]} */
@@ -53,7 +54,7 @@ export class CheckRecorder {
     this.results.push({ name, status, error });
     const took = elapsedMs === undefined ? '' : ` (${(elapsedMs / 1000).toFixed(1)} s)`;
     const detail = error ? `\n       ${error.split('\n').join('\n       ')}` : '';
-    this.log(`${status.toUpperCase().replace('PASSED', 'PASS').replace('FAILED', 'FAIL').replace('SKIPPED', 'SKIP')} ${name}${took}${detail}`);
+    this.log(`${STATUS_WORDS[status]} ${name}${took}${detail}`);
   }
 
   failedCount() {

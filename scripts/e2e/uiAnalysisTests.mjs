@@ -5,7 +5,7 @@
 // context menus now and then; a modal dialog's button is clicked.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { acceptQuickPick, answerQuickInput, findFrame, paintedPixelsInFrame, quickPickTitled, reloadWindow, runPaletteCommand, waitUntil } from './workbench.mjs';
+import { acceptQuickPick, answerQuickInput, findFrame, paintedPixels, quickPickTitled, reloadWindow, runPaletteCommand, waitUntil } from './workbench.mjs';
 
 const ACTIVITY_BAR_ENTRY = '.part.activitybar [aria-label^="OOD Lens"]';
 
@@ -86,7 +86,7 @@ export async function runAnalysisUiTests({ page, workspace, seededRunId, screens
       if (!frame) return undefined;
       const rows = await frame.evaluate(() => Array.from(document.querySelectorAll('table.sweep tbody tr')).map((row) => Array.from(row.children).map((cell) => cell.textContent)));
       if (rows.length !== SWEEP_TAUS.length || !rows.every((row) => row[2] === 'done')) return undefined;
-      const painted = await frame.evaluate(paintedPixelsInFrame, 'canvas#sweep-chart');
+      const painted = await paintedPixels(frame, 'canvas#sweep-chart');
       return painted > 0 ? { rows, painted } : undefined;
     }, 'the sweep panel with both taus done and its chart drawn', 420_000, 1000);
     const sweepFolder = join(runsRoot, '.sweeps');
@@ -171,7 +171,7 @@ export async function runAnalysisUiTests({ page, workspace, seededRunId, screens
     const sweep = await waitUntil(async () => {
       const frame = await findFrame(page, () => document.querySelectorAll('table.sweep tbody tr').length > 0);
       if (!frame) return undefined;
-      const painted = await frame.evaluate(paintedPixelsInFrame, 'canvas#sweep-chart');
+      const painted = await paintedPixels(frame, 'canvas#sweep-chart');
       const statuses = await frame.evaluate(() => Array.from(document.querySelectorAll('table.sweep tbody tr')).map((row) => row.children[2].textContent));
       return painted > 0 && statuses.length === SWEEP_TAUS.length ? { painted, statuses } : undefined;
     }, 'the revived sweep panel to draw its chart and table', 60_000);

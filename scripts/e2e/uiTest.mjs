@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAnalysisUiTests } from './uiAnalysisTests.mjs';
 import { runImportedModelUiTest } from './uiImportedModel.mjs';
-import { acceptQuickPick, findFrame, folderUrl, paintedPixelsInFrame, paintedPixelsOfEach, quickPickTitled, reloadWindow, runPaletteCommand, waitForDrawnCanvas, waitForQuietList, waitForWorkbench, waitUntil } from './workbench.mjs';
+import { acceptQuickPick, findFrame, folderUrl, paintedPixels, paintedPixelsOfEach, quickPickTitled, reloadWindow, runPaletteCommand, waitForDrawnCanvas, waitForQuietList, waitForWorkbench, waitUntil } from './workbench.mjs';
 
 export const UI_RUN_ID = '20261127-093000-lenet-mnist-logitnorm';
 const CHART_SELECTOR = 'canvas#logit-norm-chart';
@@ -205,7 +205,7 @@ export async function runUiTests({ context, baseUrl, workspace, artifactsDir, pr
     const metrics = await waitUntil(async () => {
       const frame = await findFrame(page, () => Boolean(document.querySelector('canvas.metrics-histogram')) && document.querySelectorAll('table.metrics.compact tbody tr').length > 0);
       if (!frame) return undefined;
-      const painted = await frame.evaluate(paintedPixelsInFrame, 'canvas.metrics-histogram');
+      const painted = await paintedPixels(frame, 'canvas.metrics-histogram');
       const rows = await frame.evaluate(() => Array.from(document.querySelectorAll('table.metrics.compact tbody tr')).map((row) => row.textContent));
       return painted > 0 && rows.length === 4 ? { painted, rows } : undefined;
     }, 'the Metrics view with 4 rows and a drawn histogram', 30_000);

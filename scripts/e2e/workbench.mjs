@@ -237,18 +237,6 @@ export async function waitUntil(probe, what, timeoutMs = 30_000, intervalMs = 25
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (${lastError.message})` : ''}`);
 }
 
-/** In the page: how many pixels of the (first) canvas `selector` are not fully transparent. */
-export function paintedPixelsInFrame(selector) {
-  const canvas = document.querySelector(selector);
-  if (!(canvas instanceof HTMLCanvasElement)) return 0;
-  const context = canvas.getContext('2d');
-  if (!context || canvas.width === 0 || canvas.height === 0) return 0;
-  const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
-  let painted = 0;
-  for (let alpha = 3; alpha < data.length; alpha += 4) if (data[alpha] !== 0) painted += 1;
-  return painted;
-}
-
 /** In the page: the painted-pixel count of every canvas matching `selector`, in document order. */
 export function paintedPixelsOfEach(selector) {
   return Array.from(document.querySelectorAll(selector)).map((canvas) => {
@@ -259,6 +247,11 @@ export function paintedPixelsOfEach(selector) {
     for (let alpha = 3; alpha < data.length; alpha += 4) if (data[alpha] !== 0) painted += 1;
     return painted;
   });
+}
+
+/** How many pixels of the first canvas matching `selector` in `frame` are painted (0: none there). */
+export async function paintedPixels(frame, selector) {
+  return (await frame.evaluate(paintedPixelsOfEach, selector))[0] ?? 0;
 }
 
 /**
@@ -274,7 +267,7 @@ export async function waitForDrawnCanvas(page, selector, text, timeoutMs = 45_00
         { selector, text },
       );
       if (!frame) return undefined;
-      const painted = await frame.evaluate(paintedPixelsInFrame, selector);
+      const painted = await paintedPixels(frame, selector);
       return painted > 0 ? { frame, painted } : undefined;
     },
     `a webview showing "${text}" whose canvas ${selector} has drawn pixels`,

@@ -278,7 +278,7 @@ export class JobRunner implements vscode.Disposable {
   private readonly statusBarItem: vscode.StatusBarItem;
   private readonly queue: JobQueue<JobOutcome>;
   private readonly running = new Map<number, ChildJob>();
-  private readonly titles = new Map<number, string>();
+  /** The request of every job not finished yet: what jobs() says of a queued job's run folder. */
   private readonly requests = new Map<number, JobRequest>();
   private readonly eventEmitter = new vscode.EventEmitter<JobEvent>();
   private readonly finishedEmitter = new vscode.EventEmitter<JobOutcome>();
@@ -323,7 +323,6 @@ export class JobRunner implements vscode.Disposable {
   /** Queues a job and says its id at once, so a caller driving several jobs (a sweep) can cancel it. */
   submit(request: JobRequest): { id: number; outcome: Promise<JobOutcome> } {
     const id = this.nextId++;
-    this.titles.set(id, request.title);
     this.requests.set(id, request);
     const waitingBefore = this.jobs().length;
     if (waitingBefore > 0) this.log(`[job ${id}] queued behind ${waitingBefore} job${waitingBefore === 1 ? '' : 's'}: ${request.title}`);
@@ -334,7 +333,6 @@ export class JobRunner implements vscode.Disposable {
       cancelledBeforeStart: () => ({ id, kind: request.kind, title: request.title, status: 'cancelled', exitCode: null, evaluationFiles: [], checkpoints: [] }),
     };
     const outcome = this.queue.enqueue(queued).then((finished) => {
-      this.titles.delete(id);
       this.requests.delete(id);
       this.finishedEmitter.fire(finished);
       if (finished.status === 'failed') this.showFailure(finished);

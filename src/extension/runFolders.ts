@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { EvaluationResult } from '../core/evaluate/results';
 import { observedRunStatus, runOrderKey } from '../core/runs/runStore';
-import { listCheckpointFolders, type CheckpointRef } from '../core/runs/checkpointFolders';
+import { listCheckpointFoldersAsync, type CheckpointRef } from '../core/runs/checkpointFolders';
 import { HISTORY_FILE, parseHistory, type EpochStats } from '../core/runs/history';
 
 /** Where runs live inside a workspace folder. */
@@ -140,8 +140,8 @@ export async function listRunFolders(runsRoot: string): Promise<RunFolderSummary
 }
 
 /** Complete checkpoint folders `checkpoints/epoch-<n>/` (holding model.json), in epoch order, by the engine's rule. */
-export async function listCheckpoints(runDir: string): Promise<CheckpointFolder[]> {
-  return listCheckpointFolders(runDir);
+export function listCheckpoints(runDir: string): Promise<CheckpointFolder[]> {
+  return listCheckpointFoldersAsync(runDir);
 }
 
 /** A run's epochs, by the engine's own parser (core/runs/history.ts): a torn last line is skipped, and the epochs before a damaged line are kept. */

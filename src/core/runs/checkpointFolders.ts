@@ -30,20 +30,42 @@ export function isCheckpointPath(dir: string): boolean {
   return epochOfCheckpointFolder(path.basename(dir)) !== undefined && path.basename(path.dirname(dir)) === CHECKPOINTS_DIR;
 }
 
-/** The complete checkpoints of a run folder, oldest first. */
-export function listCheckpointFolders(runDir: string): CheckpointRef[] {
-  const root = path.join(runDir, CHECKPOINTS_DIR);
-  let names: string[];
-  try {
-    names = fs.readdirSync(root);
-  } catch {
-    return [];
-  }
+/** The checkpoints among `names` (the entries of checkpoints/) whose folder holds model.json, oldest first. */
+function completeCheckpoints(runDir: string, names: readonly string[], holdsModel: (dir: string) => boolean): CheckpointRef[] {
   const found: CheckpointRef[] = [];
   for (const name of names) {
     const epoch = epochOfCheckpointFolder(name);
-    const dir = path.join(root, name);
-    if (epoch !== undefined && fs.existsSync(path.join(dir, CHECKPOINT_MODEL_FILE))) found.push({ epoch, dir });
+    const dir = path.join(runDir, CHECKPOINTS_DIR, name);
+    if (epoch !== undefined && holdsModel(dir)) found.push({ epoch, dir });
   }
   return found.sort((a, b) => a.epoch - b.epoch);
+}
+
+/** The complete checkpoints of a run folder, oldest first. */
+export function listCheckpointFolders(runDir: string): CheckpointRef[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(path.join(runDir, CHECKPOINTS_DIR));
+  } catch {
+    return [];
+  }
+  return completeCheckpoints(runDir, names, (dir) => fs.existsSync(path.join(dir, CHECKPOINT_MODEL_FILE)));
+}
+
+/** The same, without blocking the event loop (the extension host lists every run on each change). */
+export async function listCheckpointFoldersAsync(runDir: string): Promise<CheckpointRef[]> {
+  let names: string[];
+  try {
+    names = await fs.promises.readdir(path.join(runDir, CHECKPOINTS_DIR));
+  } catch {
+    return [];
+  }
+  const withModel = new Set<string>();
+  await Promise.all(
+    names.map(async (name) => {
+      const dir = path.join(runDir, CHECKPOINTS_DIR, name);
+      if (await fs.promises.access(path.join(dir, CHECKPOINT_MODEL_FILE)).then(() => true, () => false)) withModel.add(dir);
+    }),
+  );
+  return completeCheckpoints(runDir, names, (dir) => withModel.has(dir));
 }

@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { RunStore, runOrderKey } from '../../../src/core/runs/runStore';
 import { appendLine, writeDirAtomic, writeFileAtomic } from '../../../src/core/runs/atomicWrite';
 import { parseHistory } from '../../../src/core/runs/history';
-import { listRunFolders, readHistory } from '../../../src/extension/runFolders';
+import { listCheckpoints, listRunFolders, readHistory } from '../../../src/extension/runFolders';
+import { listCheckpointFolders } from '../../../src/core/runs/checkpointFolders';
 import { UserInputError } from '../../../src/core/errors';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'oodlens-runs-'));
@@ -124,4 +125,21 @@ test('runs are listed newest first by one rule in the engine and the extension, 
   const extension = (await listRunFolders(root)).map((summary) => path.basename(summary.runDir));
   assert.deepEqual(extension, engine);
   assert.equal(runOrderKey({}, '20261127-093000-lenet-mnist'), '2026-11-27T09:30:00');
+});
+
+test('checkpoint folders: only epoch-N folders holding model.json, in epoch order, the same for the engine and the extension', async () => {
+  const runDir = tmp();
+  const make = (name: string, withModel: boolean) => {
+    fs.mkdirSync(path.join(runDir, 'checkpoints', name), { recursive: true });
+    if (withModel) fs.writeFileSync(path.join(runDir, 'checkpoints', name, 'model.json'), '{}');
+  };
+  make('epoch-10', true);
+  make('epoch-2', true);
+  make('epoch-3', false); // half written: no model.json yet
+  make('epoch-x', true);
+  make('epoch-2.tmp-123', true);
+  const expected = [2, 10].map((epoch) => ({ epoch, dir: path.join(runDir, 'checkpoints', `epoch-${epoch}`) }));
+  assert.deepEqual(listCheckpointFolders(runDir), expected);
+  assert.deepEqual(await listCheckpoints(runDir), expected);
+  assert.deepEqual(await listCheckpoints(path.join(runDir, 'nothing-here')), []);
 });
