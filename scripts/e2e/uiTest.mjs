@@ -221,6 +221,10 @@ export async function runUiTests({ context, baseUrl, workspace, artifactsDir, pr
     const seededTab = page.locator('.tabs-container .tab', { hasText: UI_RUN_ID }).first();
     if (await seededTab.isVisible().catch(() => false)) await seededTab.click();
     await reloadWindow(page, { log });
+    const restoredTab = page.locator('.tabs-container .tab', { hasText: UI_RUN_ID }).first();
+    await restoredTab.waitFor({ state: 'visible', timeout: 30_000 });
+    const restoredTabs = await page.locator('.tabs-container .tab').evaluateAll((tabs) => tabs.map((tab) => `${tab.classList.contains('active') ? '*' : ''}${tab.textContent?.trim()}`));
+    log(`tabs after the reload (* active): ${restoredTabs.join(' | ')}`);
     const drawn = await waitForDrawnCanvas(page, CHART_SELECTOR, UI_RUN_ID, 60_000);
     log(`revived dashboard: ${drawn.painted} painted canvas pixels`);
     await page.waitForTimeout(500);

@@ -185,11 +185,98 @@ export async function runPaletteCommand(page, title, { isDone, enterAttempts = 2
 }
 
 /**
- * "Developer: Reload Window" from the palette, then waits for the new workbench: the old page's
- * marker gone (a new document), activity bar, status bar and the OOD Lens entry drawn. It does
- * not wait for the page's `load` event, which a reload can fire before a listener is attached.
+ * The editor tabs the workbench shows: each tab's label and whether it is the active one.
+ */
+function shownTabs(page) {
+  return page.evaluate(() => Array.from(document.querySelectorAll('.part.editor .tabs-container .tab')).map((tab) => ({
+    label: (tab.querySelector('.label-name')?.textContent ?? tab.getAttribute('aria-label') ?? '').trim(),
+    active: tab.classList.contains('active'),
+  })));
+}
+
+/**
+ * The editors the workbench has stored for this folder in the browser (its IndexedDB state,
+ * key 'memento/workbench.parts.editor', which a reload restores from): every editor's
+ * serialized form, and the active group's most recent one. Undefined where nothing is stored.
+ */
+function storedEditors(page) {
+  return page.evaluate(async () => {
+    const request = (r) => new Promise((resolve, reject) => {
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    const names = (await indexedDB.databases()).map((d) => d.name ?? '')
+      .filter((name) => name.startsWith('vscode-web-state-db-') && !name.startsWith('vscode-web-state-db-global'));
+    for (const name of names) {
+      const db = await request(indexedDB.open(name));
+      try {
+        if (!db.objectStoreNames.contains('ItemTable')) continue;
+        const raw = await request(db.transaction('ItemTable', 'readonly').objectStore('ItemTable').get('memento/workbench.parts.editor'));
+        if (typeof raw !== 'string') continue;
+        const parsed = JSON.parse(raw);
+        const memento = parsed['editorpart.state'] ?? parsed;
+        const groups = [];
+        const walk = (node) => {
+          if (!node) return;
+          if (node.type === 'leaf') groups.push(node.data);
+          else if (Array.isArray(node.data)) node.data.forEach(walk);
+        };
+        walk(memento.serializedGrid?.root);
+        const all = groups.flatMap((group) => (group.editors ?? []).map((editor) => String(editor.value ?? '')));
+        const active = groups.find((group) => group.id === memento.activeGroup) ?? groups[0];
+        const mostRecent = active?.editors?.[active.mru?.[0] ?? 0]?.value;
+        return { database: name, all, active: mostRecent === undefined ? undefined : String(mostRecent) };
+      } finally {
+        db.close();
+      }
+    }
+    return undefined;
+  });
+}
+
+/**
+ * Waits until the workbench has stored the editors it shows (the OOD Lens panels among its tabs,
+ * and which one is active). The web workbench writes its state to IndexedDB every few seconds
+ * when idle; the write it starts while the page unloads may be cut off. A reload soon after a
+ * panel opened could therefore restore an older tab list (seen: a panel opened 5 s before the
+ * reload was missing, and another tab was active). A person's reload minutes later never sees
+ * that; the harness waits for the stored state instead of a fixed sleep.
+ */
+export async function waitForStoredEditors(page, { timeoutMs = 45_000, log = () => {} } = {}) {
+  const startedAt = Date.now();
+  const inValue = (value, label) => value.includes(JSON.stringify(label).slice(1, -1));
+  let problem = 'nothing read yet';
+  while (Date.now() - startedAt < timeoutMs) {
+    const tabs = (await shownTabs(page)).filter((tab) => tab.label.startsWith('OOD Lens'));
+    const stored = await storedEditors(page).catch((error) => ({ error: String(error) }));
+    if (stored === undefined) {
+      problem = 'no stored editor state';
+    } else if (stored.error) {
+      problem = `reading the stored state failed: ${stored.error}`;
+    } else {
+      const missing = tabs.filter((tab) => !stored.all.some((value) => inValue(value, tab.label)));
+      const active = tabs.find((tab) => tab.active);
+      const titles = stored.all.map((value) => /"title":"([^"]*)"/.exec(value)?.[1] ?? value.slice(0, 60));
+      if (missing.length) problem = `${stored.database} holds ${stored.all.length} editors (${titles.join(' | ')}), not ${missing.map((tab) => `"${tab.label}"`).join(', ')}`;
+      else if (active && !inValue(stored.active ?? '', active.label)) problem = `stored state has another active editor than "${active.label}"`;
+      else {
+        log(`workbench state stored (${tabs.length} OOD Lens tabs${active ? `, "${active.label}" active` : ''}) after ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+        return;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`the workbench did not store its open editors within ${timeoutMs / 1000} s (${problem}); a reload would restore an older tab list`);
+}
+
+/**
+ * "Developer: Reload Window" from the palette, once the workbench has stored its open editors,
+ * then waits for the new workbench: the old page's marker gone (a new document), activity bar,
+ * status bar and the OOD Lens entry drawn. It does not wait for the page's `load` event, which a
+ * reload can fire before a listener is attached.
  */
 export async function reloadWindow(page, { timeoutMs = 120_000, log = () => {} } = {}) {
+  await waitForStoredEditors(page, { log });
   const startedAt = Date.now();
   const marker = `reload-${startedAt}`;
   await page.evaluate((value) => {
