@@ -6,13 +6,19 @@
  * histograms (Figure 4) as SVG to docs/results.md, with the exact command and settings used.
  *
  * Runs already finished with the same config are reused, so an interrupted replicate continues.
+ *
+ * Each pairing gets its architecture's recipe (core/train/recipe.ts) unless --lr / --schedule are
+ * given, and owns its own section of the output file (replicate-a, -b, -c), so one pairing can be
+ * rerun, or run at another scale, without losing the others. --losses (default
+ * ce,logitnorm,logitpenalty) and --scorers (default all eight) trim a run that the machine's time
+ * cannot afford in full; the section names what was run.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend, type BackendName } from '../core/backend';
 import { defaultCacheDir } from '../core/data/cacheDir';
-import { evaluateCheckpoint, readEvaluations } from '../core/evaluate/evaluate';
+import { checkScorerNames, evaluateCheckpoint, readEvaluations } from '../core/evaluate/evaluate';
 import { buildReport, configurationName, renderMarkdown } from '../core/evaluate/report';
 import type { EvaluationResult } from '../core/evaluate/results';
 import { RunStore, type Run } from '../core/runs/runStore';
@@ -29,7 +35,6 @@ interface Pairing {
   title: string;
   dataset: string;
   arch: string;
-  lr: number;
   oodSets: string[];
   probe: string;
   note: string;
@@ -45,13 +50,20 @@ function scorerOptionsFor(config: TrainConfig): Record<string, Record<string, nu
 
 function pairings(values: Record<string, string | boolean | undefined>): Pairing[] {
   const list: Pairing[] = [
-    { key: 'a', title: 'Fashion-MNIST (ID) on the small CNN with batch norm before the logits', dataset: 'fashion-mnist', arch: 'cnn-bn', lr: 0.1, oodSets: ['mnist', 'gaussian', 'uniform'], probe: 'mnist', note: "the paper's recipe (lr 0.1, Nesterov, cosine): with batch norm before the logits LogitNorm trains at 0.1 (on the small `cnn`, whose fc1 sees 3,136 un-normalised features, its logit norm blows up at 0.1, in PyTorch too). PyTorch on this network, 15 epochs of the full training set: MSP FPR95 averaged over MNIST / Gaussian / uniform 58.7 (CE) vs 24.6 (LogitNorm, tau 0.04); on 20,000 images (2,340 steps) no effect (63.3 vs 67.2)" },
-    { key: 'b', title: 'MNIST (ID) on LeNet-5', dataset: 'mnist', arch: 'lenet', lr: 0.01, oodSets: ['fashion-mnist', 'gaussian', 'uniform'], probe: 'fashion-mnist', note: 'not the paper\'s 0.1: LeNet has no batch norm and at 0.1 LogitNorm\'s logit norm runs away and accuracy collapses (the trainer warns)' },
+    { key: 'a', title: 'Fashion-MNIST (ID) on the small CNN with batch norm before the logits', dataset: 'fashion-mnist', arch: 'cnn-bn', oodSets: ['mnist', 'gaussian', 'uniform'], probe: 'mnist', note: "the paper's recipe (lr 0.1, Nesterov, cosine): with batch norm before the logits LogitNorm trains at 0.1 (on the small `cnn`, whose fc1 sees 3,136 un-normalised features, its logit norm blows up at 0.1, in PyTorch too). PyTorch on this network, 15 epochs of the full training set: MSP FPR95 averaged over MNIST / Gaussian / uniform 58.7 (CE) vs 24.6 (LogitNorm, tau 0.04); on 20,000 images (2,340 steps) no effect (63.3 vs 67.2)" },
+    { key: 'b', title: 'MNIST (ID) on LeNet-5', dataset: 'mnist', arch: 'lenet', oodSets: ['fashion-mnist', 'gaussian', 'uniform'], probe: 'fashion-mnist', note: 'not the paper\'s 0.1: LeNet has no batch norm and at 0.1 LogitNorm\'s logit norm runs away and accuracy collapses (the trainer warns)' },
   ];
   const cifarDir = values['cifar-dir'] as string | undefined;
   if (cifarDir) {
     const oodDirs = ((values['ood-dirs'] as string | undefined) ?? '').split(',').filter(Boolean);
-    list.push({ key: 'c', title: `CIFAR-10 (ID) on ${values['cifar-arch'] ?? 'wrn-40-2'}`, dataset: 'cifar10', arch: (values['cifar-arch'] as string) ?? 'wrn-40-2', lr: 0.1, oodSets: [...oodDirs, 'gaussian', 'uniform'], probe: oodDirs[0] ?? 'gaussian', note: "the paper's recipe", dataDir: cifarDir });
+    const arch = (values['cifar-arch'] as string) ?? 'wrn-40-2';
+    // The official binary batches load as `cifar10`; any other folder (e.g. a JPEG export with one
+    // sub-folder per class, as /work/shared/data/cifar10-subset) as an image folder.
+    const binary = ['', 'cifar-10-batches-bin'].some((sub) => fs.existsSync(path.join(cifarDir, sub, 'data_batch_1.bin')));
+    const note = binary
+      ? "the paper's recipe, with its crop-and-flip augmentation"
+      : "the paper's recipe; an image folder, so normalised with its own training images' mean and std and without the paper's crop-and-flip augmentation (folders get none)";
+    list.push({ key: 'c', title: `CIFAR-10 (ID) on ${arch}`, dataset: binary ? 'cifar10' : path.resolve(cifarDir), arch, oodSets: [...oodDirs, 'mnist', 'fashion-mnist', 'gaussian', 'uniform'], probe: oodDirs[0] ?? 'mnist', note, dataDir: binary ? cifarDir : undefined });
   }
   const wanted = ((values.pairings as string | undefined) ?? list.map((p) => p.key).join(',')).split(',');
   return list.filter((p) => wanted.includes(p.key));
@@ -76,6 +88,8 @@ export async function replicate(argv: string[]): Promise<void> {
       'id-limit': { type: 'string' },
       schedule: { type: 'string' },
       lr: { type: 'string' },
+      losses: { type: 'string' },
+      scorers: { type: 'string' },
       backend: { type: 'string' },
       'runs-dir': { type: 'string' },
       out: { type: 'string' },
@@ -91,8 +105,13 @@ export async function replicate(argv: string[]): Promise<void> {
   const taus = (values.taus ?? (quick ? '0.01,0.04' : PAPER_TAU_SWEEP.join(','))).split(',').map(Number);
   const oodCount = Number(values['ood-count'] ?? (quick ? 1000 : 10000));
   const idLimit = values['id-limit'] !== undefined ? Number(values['id-limit']) : quick ? 1000 : undefined;
-  // Warm-up: see the pairing notes; every loss of a pairing gets the same recipe.
-  const schedule = values.schedule ?? 'cosine+warmup:1';
+  // Every loss of a pairing gets the same recipe: its architecture's (core/train/recipe.ts) unless --lr / --schedule say otherwise.
+  const scheduleOverride = values.schedule;
+  const losses = (values.losses ?? 'ce,logitnorm,logitpenalty').split(',');
+  const scorers = values.scorers?.split(',') ?? SCORERS;
+  checkScorerNames(scorers);
+  const unknownLoss = losses.find((l) => !['ce', 'logitnorm', 'logitpenalty'].includes(l));
+  if (unknownLoss !== undefined) throw new Error(`--losses: unknown '${unknownLoss}', expected some of ce, logitnorm, logitpenalty`);
   const lrOverride = values.lr !== undefined ? Number(values.lr) : undefined;
   const runsDir = path.resolve(values['runs-dir'] ?? (quick ? '.oodlens/replicate-quick' : '.oodlens/replicate'));
   const outFile = path.resolve(values.out ?? (quick ? 'artifacts/replicate-quick/results.md' : 'docs/results.md'));
@@ -124,12 +143,12 @@ export async function replicate(argv: string[]): Promise<void> {
     return { run, evaluation: result };
   }
 
-  const docs: string[] = [
-    '## The paper at the scale of this machine',
-    '',
+  // Each pairing owns a section of the file (replicate-a, ...), so pairings run with different
+  // settings (a subset for one, full data for another) or at different times keep each other's tables.
+  const header = (): string[] => [
     `Made by \`${command}\` on ${new Date().toISOString()}, backend ${backend.name} (${backend.reason}).`,
-    `Settings: epochs ${epochs}, seeds ${seeds.join(', ')}, ${limit ? `--limit ${limit}` : 'full training sets'}, schedule ${schedule}, SGD momentum 0.9, weight decay 5e-4, batch 128,`,
-    `tau sweep ${taus.join(', ')}, ${oodCount} images per OOD set, ${idLimit ?? 'all'} ID test images, scorers ${SCORERS.join(', ')} (Energy at T = 0.1 for LogitNorm models, as the paper sets it, T = 1 otherwise).`,
+    `Settings: epochs ${epochs}, seeds ${seeds.join(', ')}, ${limit ? `--limit ${limit}` : 'full training sets'}, losses ${losses.join(', ')}, SGD momentum 0.9, weight decay 5e-4, batch 128,`,
+    `tau sweep ${taus.join(', ')}, ${oodCount} images per OOD set, ${idLimit ?? 'all'} ID test images, scorers ${scorers.join(', ')} (Energy at T = 0.1 for LogitNorm models, as the paper sets it, T = 1 otherwise).`,
     '',
   ];
   const figuresDir = path.join(path.dirname(outFile), 'figures');
@@ -141,7 +160,10 @@ export async function replicate(argv: string[]): Promise<void> {
 
   for (const p of pairings(values)) {
     log(`\n== pairing ${p.key}: ${p.title}`);
-    const base: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, dataset: p.dataset, arch: p.arch, lr: lrOverride ?? p.lr, nesterov: defaultRecipe(p.arch, epochs).nesterov, epochs, schedule, limit, oodProbe: p.probe, backend: backend.name, dataDir: p.dataDir };
+    const docs: string[] = [];
+    const recipe = defaultRecipe(p.arch, epochs);
+    const schedule = scheduleOverride ?? recipe.schedule;
+    const base: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, dataset: p.dataset, arch: p.arch, lr: lrOverride ?? recipe.lr, nesterov: recipe.nesterov, epochs, schedule, limit, oodProbe: p.probe, backend: backend.name, dataDir: p.dataDir };
     // Figure 5: one LogitNorm run per tau (first seed); the tau with the lowest MSP FPR95 on Gaussian noise is chosen.
     const sweep: { tau: number; gaussianFpr: number; gaussianAuroc: number; averageFpr: number }[] = [];
     for (const tau of taus) {
@@ -155,15 +177,15 @@ export async function replicate(argv: string[]): Promise<void> {
     const chosen = sweep.slice().sort((a, b) => a.gaussianFpr - b.gaussianFpr || b.gaussianAuroc - a.gaussianAuroc || a.tau - b.tau)[0].tau;
     const configs: TrainConfig[] = [];
     for (const seed of seeds) {
-      configs.push({ ...base, loss: 'ce', seed });
-      configs.push({ ...base, loss: 'logitnorm', tau: 0.04, seed });
-      if (chosen !== 0.04) configs.push({ ...base, loss: 'logitnorm', tau: chosen, seed });
-      configs.push({ ...base, loss: 'logitpenalty', lambda: 0.05, seed });
+      if (losses.includes('ce')) configs.push({ ...base, loss: 'ce', seed });
+      if (losses.includes('logitnorm')) configs.push({ ...base, loss: 'logitnorm', tau: 0.04, seed });
+      if (losses.includes('logitnorm') && chosen !== 0.04) configs.push({ ...base, loss: 'logitnorm', tau: chosen, seed });
+      if (losses.includes('logitpenalty')) configs.push({ ...base, loss: 'logitpenalty', lambda: 0.05, seed });
     }
     const results: { run: Run<TrainConfig>; evaluation: EvaluationResult }[] = [];
-    for (const c of configs) results.push(await runOnce(c, SCORERS, p.oodSets));
+    for (const c of configs) results.push(await runOnce(c, scorers, p.oodSets));
 
-    docs.push(`### Pairing (${p.key}): ${p.title}`, '', `Architecture ${p.arch}, lr ${base.lr}${lrOverride === undefined ? ` (${p.note})` : ' (given with --lr)'}, schedule ${schedule}; OOD sets ${p.oodSets.join(', ')}; logit norm probe ${p.probe}. Tau chosen on Gaussian noise: **${chosen}**.`, '');
+    docs.push(`### Pairing (${p.key}): ${p.title}`, '', ...header(), `Architecture ${p.arch}, lr ${base.lr}${base.nesterov ? ' with Nesterov momentum' : ''}${lrOverride === undefined ? ` (${p.note})` : ' (given with --lr)'}, schedule ${schedule}${scheduleOverride === undefined ? ' (the recipe of core/train/recipe.ts)' : ' (given with --schedule)'}; OOD sets ${p.oodSets.join(', ')}; logit norm probe ${p.probe}. Tau chosen on Gaussian noise: **${chosen}**.`, '');
     docs.push(renderMarkdown(buildReport(results.map((r) => r.evaluation))));
     docs.push('#### Figure 5: MSP FPR95 against tau (LogitNorm, seed ' + seeds[0] + ')', '');
     docs.push(figure(`${p.key}-tau-sweep.svg`, lineChart(`(${p.key}) FPR95 vs tau`, 'tau', 'FPR95 (%)', [
@@ -192,7 +214,7 @@ export async function replicate(argv: string[]): Promise<void> {
     }
     docs.push('');
     // Written after every pairing, so a long replicate that is stopped keeps what it finished.
-    writeSection(outFile, 'replicate', docs.join('\n'));
+    writeSection(outFile, `replicate-${p.key}`, docs.join('\n'));
     log(`\nwritten ${outFile}`);
   }
 }
