@@ -369,12 +369,13 @@ def main():
             loss.backward()
             optimizer.step()
             loss_sum += loss.item() * len(batch)
+        train_seconds = time.time() - t0
         logits = logits_of(model, x_test)
         row = {'epoch': epoch + 1, 'trainLoss': loss_sum / len(chosen), 'testAccuracy': float((logits.argmax(1) == y_test).float().mean()),
-               'logitNormTest': float(logits.norm(dim=1).mean()), 'seconds': time.time() - t0}
+               'logitNormTest': float(logits.norm(dim=1).mean()), 'seconds': time.time() - t0, 'trainImagesPerSecond': len(chosen) / train_seconds}
         history.append(row)
         log(f"  epoch {row['epoch']}: loss {row['trainLoss']:.4f}, test acc {100 * row['testAccuracy']:.2f}%, |f| ID {row['logitNormTest']:.2f}, "
-            f"{row['seconds']:.0f} s ({len(chosen) / row['seconds']:.0f} img/s)")
+            f"{row['seconds']:.0f} s ({row['trainImagesPerSecond']:.0f} training img/s)")
 
     energy_t = 0.1 if args.loss == 'logitnorm' else 1.0
     id_logits = logits_of(model, x_test)

@@ -198,7 +198,7 @@ export async function replicate(argv: string[]): Promise<void> {
     const series: Series[] = [];
     for (const r of first) {
       const h = r.run.history();
-      const name = configurationName(r.evaluation).replace(`${p.dataset} ${p.arch} `, '');
+      const name = configurationName(r.evaluation).split(` ${p.arch} `).slice(1).join(` ${p.arch} `);
       series.push({ label: `${name} ID`, points: h.map((x) => [x.epoch, x.logitNormTest]) });
       series.push({ label: `${name} OOD`, points: h.map((x) => [x.epoch, x.logitNormOod]), dashed: true });
     }
