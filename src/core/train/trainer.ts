@@ -49,7 +49,8 @@ export class TrainingDivergedError extends Error {
 
 /**
  * When the logit norm has run away: above RUNAWAY_ABSOLUTE at any time (healthy classifiers sit
- * around 1..50), or above RUNAWAY_NORM and RUNAWAY_GROWTH times its first epoch's value.
+ * around 1..50), or above RUNAWAY_NORM and RUNAWAY_GROWTH times its first epoch's value (epoch 1
+ * itself: times the untrained network's, on the run's first training batch).
  */
 export const RUNAWAY_NORM = 100;
 export const RUNAWAY_GROWTH = 10;
@@ -157,6 +158,10 @@ async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext, seen: 
   const history = run.history();
   let firstNorm = history.length ? history[0].logitNormTest : undefined;
   let warnedRunaway = run.record.warnings.some((w) => w.startsWith('logit-norm-runaway'));
+  // The mean logit norm of the run's first training batch, from the untrained network's forward
+  // pass: epoch 1's yardstick, which has no earlier epoch to compare with (a short run can run
+  // away within its one epoch, and within its first ten batches).
+  let initialNorm: number | undefined;
   let best = run.record.bestTestAccuracy ?? 0;
 
   try {
@@ -197,6 +202,7 @@ async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext, seen: 
         correct += (await batchCorrect.data())[0];
         const meanBatchNorm = (await normSum.data())[0] / batch.length;
         tf.dispose([x, y, value, batchCorrect, normSum, grads]);
+        if (epoch === 0 && step === 0) initialNorm = meanBatchNorm;
         if (!warnedRunaway && (!Number.isFinite(meanBatchNorm) || meanBatchNorm >= RUNAWAY_ABSOLUTE)) {
           warnRunaway(`the mean logit norm of a training batch reached ${meanBatchNorm.toPrecision(4)} at epoch ${epoch + 1}, step ${step + 1} (lr ${lr.toPrecision(3)})`);
         }
@@ -243,11 +249,15 @@ async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext, seen: 
       run.update({ epochsDone: epoch + 1, bestTestAccuracy: best });
       emit({ type: 'epoch', runId: run.id, stats });
 
+      // Epoch 1 is judged against the run's first batches, later epochs against epoch 1.
+      const yardstick = firstNorm === undefined && initialNorm !== undefined && Number.isFinite(initialNorm)
+        ? { norm: initialNorm, what: 'in the first training batch' }
+        : { norm: firstNorm ?? stats.logitNormTest, what: 'after epoch 1' };
       firstNorm ??= stats.logitNormTest;
-      if (!warnedRunaway && runaway(stats.logitNormTest, firstNorm)) {
+      if (!warnedRunaway && runaway(stats.logitNormTest, yardstick.norm)) {
         warnRunaway(
           `the mean logit norm of ID test data is ${stats.logitNormTest.toPrecision(4)} at epoch ${stats.epoch} ` +
-            `(${firstNorm.toPrecision(4)} after epoch 1) and test accuracy is ${(stats.testAccuracy * 100).toFixed(2)}%`,
+            `(${yardstick.norm.toPrecision(4)} ${yardstick.what}) and test accuracy is ${(stats.testAccuracy * 100).toFixed(2)}%`,
         );
       }
     }
@@ -265,7 +275,7 @@ async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext, seen: 
       (config.loss === 'logitnorm'
         ? 'The LogitNorm loss does not see the scale of the logits, so nothing stops it growing; on networks without batch norm at a high learning rate it runs away and accuracy collapses. '
         : 'The logits are growing without bound. ') +
-      'Try a lower --lr (e.g. 0.01), an architecture with batch norm (--arch cnn), or --loss logitpenalty.';
+      `Try a lower --lr (e.g. ${Number((config.lr / 10).toPrecision(2))}), an architecture with batch norm before the logits (--arch cnn-bn), or --loss logitpenalty.`;
     run.update({ warnings: [...run.record.warnings, message] });
     emit({ type: 'warning', runId: run.id, code: 'logit-norm-runaway', message });
   }

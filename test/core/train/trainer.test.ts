@@ -150,6 +150,25 @@ test('LogitNorm on LeNet (no batch norm) at lr 0.1: the logit norm runs away and
   assert.equal(store.open(run.id).record.warnings.length, 1);
 });
 
+test('a one-epoch run whose logit norm runs away below 1e4 is judged against its first batch; a healthy one is not', async () => {
+  // LeNet + LogitNorm at a constant lr 0.005 without warm-up: the norm leaves the untrained
+  // network's ~0.2 for ~100 within the 40 steps and accuracy stays at chance. The same run with
+  // cross-entropy learns, with a norm near 13.
+  const short = { ...base, arch: 'lenet' as const, epochs: 1, limit: 1280, batchSize: 32, lr: 0.005 };
+  const store = newStore();
+  const ln = store.create('short-ln', { ...short, loss: 'logitnorm' });
+  await train(ln, { cacheDir, backend });
+  const lnRecord = store.open(ln.id).record;
+  const lnEpoch = store.open(ln.id).history()[0];
+  assert.ok(lnEpoch.logitNormTest >= 100 && lnEpoch.logitNormTest < 1e4, `norm ${lnEpoch.logitNormTest} is in the band only epoch 1's yardstick catches`);
+  assert.equal(lnRecord.warnings.length, 1);
+  assert.match(lnRecord.warnings[0], /at epoch 1 \(\S+ in the first training batch\)/);
+  const ce = store.create('short-ce', { ...short, loss: 'ce', lr: 0.05 });
+  await train(ce, { cacheDir, backend });
+  assert.ok(store.open(ce.id).history()[0].testAccuracy > 0.5);
+  assert.deepEqual(store.open(ce.id).record.warnings, []);
+});
+
 test('the runaway rule: large and tenfold the first epoch, or not finite', () => {
   assert.equal(runaway(150, 12), true);
   assert.equal(runaway(150, 20), false); // grew 7.5x only
