@@ -15,7 +15,7 @@ import { parseWorkerEvent, type JobKind, type WorkerEvent } from '../protocol';
 import { COMMAND_IDS } from './commandIds';
 import { JobQueue, type JobSummary, type QueuedJob, type RunningJob } from './jobQueue';
 import { LineSplitter } from './lineSplitter';
-import { markRunCancelledAfterKill } from './runFolders';
+import { markRunCancelledAfterKill } from '../core/runs/runRecord';
 
 export const OUTPUT_CHANNEL_NAME = 'OOD Lens';
 /**
@@ -172,11 +172,13 @@ class ChildJob implements RunningJob<JobOutcome> {
       this.outcome.signal = signal ?? undefined;
       if (this.cancelRequested && signal === 'SIGKILL' && this.request.kind === 'train' && this.outcome.runDir) {
         const runDir = this.outcome.runDir;
-        void markRunCancelledAfterKill(runDir, child.pid, 'cancelled: the training process did not stop on SIGTERM and was killed; complete epochs and checkpoints are kept')
-          .then((marked) => this.log(`[job ${this.id}] ${marked ? 'marked' : 'did not need to mark'} ${runDir} cancelled`))
-          .catch((error: unknown) => this.log(`[job ${this.id}] could not mark ${runDir} cancelled: ${String(error)}`))
-          .finally(() => this.settle(code, signal, resolve));
-        return;
+        try {
+          // The engine's own run.json updater: one write path for run.json (core/runs/runRecord.ts).
+          const marked = markRunCancelledAfterKill(runDir, child.pid, 'cancelled: the training process did not stop on SIGTERM and was killed; complete epochs and checkpoints are kept');
+          this.log(`[job ${this.id}] ${marked ? 'marked' : 'did not need to mark'} ${runDir} cancelled`);
+        } catch (error) {
+          this.log(`[job ${this.id}] could not mark ${runDir} cancelled: ${String(error)}`);
+        }
       }
       this.settle(code, signal, resolve);
     });

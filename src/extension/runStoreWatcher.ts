@@ -18,7 +18,7 @@
 import { promises as fs, watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { listRunDirs } from './runFolders';
+import { listRunDirsAsync } from '../core/runs/runRecord';
 import { runsRootOfFolder, SETTINGS_SECTION } from './settings';
 
 const DEBOUNCE_MILLISECONDS = 200;
@@ -90,7 +90,7 @@ export class RunStoreWatcher implements vscode.Disposable {
       const runsRoot = runsRootOfFolder(workspaceFolder);
       if (!(await isDirectory(runsRoot))) continue;
       wanted.add(runsRoot);
-      for (const runDir of await listRunDirs(runsRoot)) {
+      for (const runDir of await listRunDirsAsync(runsRoot)) {
         wanted.add(runDir);
         // A second evaluation only changes evaluations/, which the run folder's watcher does not see.
         const evaluations = path.join(runDir, 'evaluations');

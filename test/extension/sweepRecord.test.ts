@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { promises as fs, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { listRunDirs } from '../../src/extension/runFolders';
+import { listRunDirsAsync as listRunDirs } from '../../src/core/runs/runRecord';
 import { newSweepRecord, parseTauList, readSweepRecord, scorerAverages, sweepFileOf, sweepIdOf, sweepStateOf, writeSweepRecord } from '../../src/extension/sweepRecord';
 import { evaluationResult, resultRow, writeEvaluation } from './evaluationFixture';
 

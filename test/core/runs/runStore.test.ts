@@ -95,16 +95,6 @@ test('RunStore creates unique runs, lists them, and reads history and checkpoint
   assert.equal(again.history().length, 0);
 });
 
-test('a running run whose process is gone reads as interrupted', () => {
-  const store = new RunStore(tmp());
-  const run = store.create('x', {});
-  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-  run.update({ status: 'running', pid: Number(child.stdout) });
-  assert.equal(store.open(run.id).observedStatus, 'interrupted');
-  run.update({ pid: process.pid });
-  assert.equal(store.open(run.id).observedStatus, 'running');
-});
-
 test('opening a run that does not exist names it and says what was expected', () => {
   const store = new RunStore(tmp());
   assert.throws(() => store.open('nope'), (e: unknown) => e instanceof UserInputError && /nope/.test(e.message) && /run folder/.test(e.message));
