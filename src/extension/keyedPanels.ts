@@ -58,9 +58,9 @@ export abstract class KeyedPanels<Panel extends OwnedWebviewPanel> implements vs
     return panel;
   }
 
-  /** Re-sends every open panel's state, read from disk again. */
+  /** Re-sends the state of every open panel whose runs changed (the run store cache says which). */
   refreshAll(): void {
-    for (const panel of this.panels.values()) void panel.sendState();
+    for (const panel of this.panels.values()) void panel.refresh();
   }
 
   dispose(): void {

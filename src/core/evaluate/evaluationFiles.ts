@@ -39,7 +39,8 @@ function evaluationNames(names: string[]): string[] {
   return names.filter((name) => name.endsWith('.json'));
 }
 
-function oldestFirst(files: EvaluationFile[]): EvaluationFile[] {
+/** The order evaluations are listed in: oldest first by createdAt, then by file name. */
+export function oldestFirst(files: EvaluationFile[]): EvaluationFile[] {
   return files.sort((a, b) => String(a.result.createdAt).localeCompare(String(b.result.createdAt)) || a.file.localeCompare(b.file));
 }
 
@@ -59,16 +60,19 @@ export async function readEvaluationFile(file: string, log?: (m: string) => void
   return read;
 }
 
-/** Every evaluation of a run, oldest first, without blocking the event loop (the extension host). */
-export async function listEvaluationFiles(runDir: string, log?: (m: string) => void): Promise<EvaluationFile[]> {
+/** The paths of a run's evaluation files (none when it has no evaluations/ folder). */
+export async function evaluationFilePaths(runDir: string): Promise<string[]> {
   const folder = path.join(runDir, EVALUATIONS_DIR);
-  let names: string[];
   try {
-    names = evaluationNames(await fsPromises.readdir(folder));
+    return evaluationNames(await fsPromises.readdir(folder)).map((name) => path.join(folder, name));
   } catch {
     return [];
   }
-  const read = await Promise.all(names.map((name) => readEvaluationFile(path.join(folder, name), log)));
+}
+
+/** Every evaluation of a run, oldest first, without blocking the event loop (the extension host). */
+export async function listEvaluationFiles(runDir: string, log?: (m: string) => void): Promise<EvaluationFile[]> {
+  const read = await Promise.all((await evaluationFilePaths(runDir)).map((file) => readEvaluationFile(file, log)));
   return oldestFirst(read.filter((entry): entry is EvaluationFile => entry !== undefined));
 }
 
