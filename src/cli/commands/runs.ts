@@ -1,7 +1,7 @@
 import { listCheckpointFolders } from '../../core/runs/checkpointFolders';
 import { readRunSummaries } from '../../core/runs/runRecord';
 import { parseCommandArgs } from '../args';
-import { runsRootOption } from './train';
+import { runsRootOption } from '../sharedOptions';
 
 export const RUNS_USAGE = 'usage: ood-lens runs [--out RUNS_DIR] [--json]';
 
