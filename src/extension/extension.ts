@@ -34,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): OodLensTestApi {
   const compares = new ComparePanels(context.extensionUri, runStore);
   let sweeps: SweepPanels | undefined;
   const sweepDriver = new SweepDriver(runner, (sweepFile) => sweeps?.refresh(sweepFile));
-  sweeps = new SweepPanels(context.extensionUri, sweepDriver);
+  sweeps = new SweepPanels(context.extensionUri, sweepDriver, runStore);
   const metrics = new MetricsViewProvider(context.extensionUri, runStore);
   const runsChangedEmitter = new vscode.EventEmitter<void>();
   // canSelectMany: select runs, right-click -> Compare Runs.
@@ -91,16 +91,26 @@ export function activate(context: vscode.ExtensionContext): OodLensTestApi {
       trainingRuns.delete(outcome.id);
       if (training) dashboards.updateProgress(training.runDir, null);
     }),
-    runner.onDidReceiveEvent(({ jobId, kind, event }) => {
+    runner.onDidReceiveEvent((jobEvent) => {
+      const { jobId, event } = jobEvent;
       if (event.type === 'started') jobRunDirs.set(jobId, event.runDir);
       const runDir = jobRunDirs.get(jobId);
-      if (event.type === 'started' || event.type === 'epoch') runStoreWatcher.fireSoon(runDir ? [runDir] : undefined);
-      if (event.type === 'checkpoint' || event.type === 'evaluation') runStoreWatcher.fireSoon([event.path]);
-      // Per-batch progress of a training job goes to its run's open dashboard (throttled there).
-      if (kind !== 'train') return;
-      if (event.type === 'started') trainingRuns.set(jobId, { runDir: event.runDir, totalEpochs: event.totalEpochs });
+      // What a job wrote is known to the cache at once (a sweep's panel reads the evaluation its
+      // next event names); the redraw waits for the watcher's settled event.
+      const written = event.type === 'checkpoint' || event.type === 'evaluation' ? [event.path] : (event.type === 'started' || event.type === 'epoch') && runDir ? [runDir] : undefined;
+      if (written) {
+        runStore.invalidate(written);
+        runStoreWatcher.fireSoon(written);
+      }
+      sweepDriver.receive(jobEvent);
+      // Per-batch progress of a training run (a train job's, or a sweep's current tau's) goes to its run's open dashboard (throttled there).
+      if (event.type === 'started' && event.job === 'train') trainingRuns.set(jobId, { runDir: event.runDir, totalEpochs: event.totalEpochs });
       const training = trainingRuns.get(jobId);
-      if (event.type === 'progress' && training) {
+      if (event.type === 'finished' && event.job === 'train' && training) {
+        trainingRuns.delete(jobId);
+        dashboards.updateProgress(training.runDir, null);
+      }
+      if (event.type === 'progress' && event.job === 'train' && training) {
         dashboards.updateProgress(training.runDir, {
           epoch: event.epoch ?? 1,
           totalEpochs: training.totalEpochs,
