@@ -1,16 +1,17 @@
 /**
- * Where the extension finds runs, and its async reads of a run folder: the engine's own readers
- * and rules (core/runs, core/evaluate/evaluationFiles.ts), never a parser of its own, so the
- * extension never loads tfjs and reads every file as the engine does. Every read tolerates a run
- * being written right now: a missing or half-written file is reported, never thrown.
+ * Where the extension finds runs, and the async reads of a run folder the run store cache
+ * (runStoreCache.ts) makes: the engine's own readers and rules (core/runs,
+ * core/evaluate/evaluationFiles.ts), never a parser of its own, so the extension never loads tfjs
+ * and reads every file as the engine does. Every read tolerates a run being written right now: a
+ * missing or half-written file is reported, never thrown.
  */
 import * as path from 'node:path';
 import { listCheckpointFoldersAsync, type CheckpointRef } from '../core/runs/checkpointFolders';
 import { HISTORY_FILE, parseHistory, type EpochStats } from '../core/runs/history';
-import { readRunFileAsync, readRunSummariesAsync, runSummaryOf, type RunSummary } from '../core/runs/runRecord';
+import { readRunFileAsync, runSummaryOf, type RunSummary } from '../core/runs/runRecord';
 import { promises as fs } from 'node:fs';
 
-export { listEvaluationFiles as listEvaluations, readEvaluationFile, type EvaluationFile } from '../core/evaluate/evaluationFiles';
+export type { EvaluationFile } from '../core/evaluate/evaluationFiles';
 
 /** Where runs live inside a workspace folder. */
 export const RUNS_FOLDER_RELATIVE = path.join('.oodlens', 'runs');
@@ -27,11 +28,6 @@ export function runsRootOf(workspaceFolderPath: string, configured: string = RUN
 /** `<runDir>/run.json` by the engine's rules; an unreadable one gives a summary with its problem. */
 export async function readRunSummary(runDir: string): Promise<RunFolderSummary> {
   return runSummaryOf(runDir, await readRunFileAsync(runDir));
-}
-
-/** Every run folder under `runsRoot` with its run.json read, newest first, in the engine's order. */
-export function listRunFolders(runsRoot: string): Promise<RunFolderSummary[]> {
-  return readRunSummariesAsync(runsRoot);
 }
 
 /** Complete checkpoint folders `checkpoints/epoch-<n>/` (holding model.json), in epoch order, by the engine's rule. */

@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { RunStore } from '../../../src/core/runs/runStore';
 import { markRunCancelledAfterKill, parseRunFile, readRunFile, readRunSummaries } from '../../../src/core/runs/runRecord';
-import { listRunFolders, readRunSummary } from '../../../src/extension/runFolders';
+import { readRunSummary } from '../../../src/extension/runFolders';
+import { RunStoreCache } from '../../../src/extension/runStoreCache';
 import { UserInputError } from '../../../src/core/errors';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'oodlens-runrecord-'));
@@ -42,7 +43,7 @@ test('the engine, the CLI\'s list and the extension read one folder alike, also 
   assert.throws(() => store.open(broken.id), (error: unknown) => error instanceof UserInputError && error.message.includes(broken.dir) && /run\.json is not valid JSON/.test(error.message));
   // The CLI's list and the extension's tree: both folders, the broken one with that problem.
   const cli = readRunSummaries(root);
-  const extension = await listRunFolders(root);
+  const extension = (await new RunStoreCache().list(root)).map((run) => run.summary);
   assert.deepEqual(extension, cli);
   const byId = (rows: Array<Array<string | undefined>>) => rows.sort((a, b) => String(a[0]).localeCompare(String(b[0])));
   assert.deepEqual(byId(cli.map((summary) => [summary.id, summary.status, summary.problem?.replace(/ \(.*$/, '')])), byId([

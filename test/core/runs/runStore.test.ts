@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { RunStore, runOrderKey } from '../../../src/core/runs/runStore';
 import { appendLine, writeDirAtomic, writeFileAtomic } from '../../../src/core/runs/atomicWrite';
 import { parseHistory } from '../../../src/core/runs/history';
-import { listCheckpoints, listRunFolders, readHistory } from '../../../src/extension/runFolders';
+import { listCheckpoints, readHistory } from '../../../src/extension/runFolders';
+import { RunStoreCache } from '../../../src/extension/runStoreCache';
 import { listCheckpointFolders } from '../../../src/core/runs/checkpointFolders';
 import { UserInputError } from '../../../src/core/errors';
 
@@ -112,7 +113,7 @@ test('runs are listed newest first by one rule in the engine and the extension, 
   write('no-stamp-no-date', {});
   const engine = new RunStore(root).list().map((run) => path.basename(run.dir));
   assert.deepEqual(engine, ['zz-odd-name', '20261127-093000-lenet-mnist', '20261129-080000-mlp-mnist', 'no-stamp-no-date']);
-  const extension = (await listRunFolders(root)).map((summary) => path.basename(summary.runDir));
+  const extension = (await new RunStoreCache().list(root)).map((run) => path.basename(run.runDir));
   assert.deepEqual(extension, engine);
   assert.equal(runOrderKey({}, '20261127-093000-lenet-mnist'), '2026-11-27T09:30:00');
 });
