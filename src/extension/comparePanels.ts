@@ -65,12 +65,7 @@ export class ComparePanels extends KeyedPanels<ComparePanel> {
   private readonly renderedEmitter = new vscode.EventEmitter<CompareRenderedReport>();
   readonly onDidRender: vscode.Event<CompareRenderedReport> = this.renderedEmitter.event;
 
-  constructor(
-    extensionUri: vscode.Uri,
-    private readonly cache: RunStoreCache,
-  ) {
-    super(extensionUri, COMPARE_VIEW_TYPE);
-  }
+  protected readonly viewType = COMPARE_VIEW_TYPE;
 
   protected titleOf(key: string): string {
     return `OOD Lens: compare ${runDirsOfKey(key).map((runDir) => path.basename(runDir)).join(' · ')}`;

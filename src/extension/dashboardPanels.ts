@@ -119,12 +119,7 @@ export class DashboardPanels extends KeyedPanels<DashboardPanel> {
   /** The latest batch of each run a job of this window trains now, for a dashboard opened mid-epoch. */
   private readonly latestProgress = new Map<string, BatchProgress>();
 
-  constructor(
-    extensionUri: vscode.Uri,
-    private readonly cache: RunStoreCache,
-  ) {
-    super(extensionUri, DASHBOARD_VIEW_TYPE);
-  }
+  protected readonly viewType = DASHBOARD_VIEW_TYPE;
 
   /** Shows the dashboard of `runDir` (the sample chart when undefined), opening it if needed. */
   show(runDir: string | undefined, options: { preserveFocus?: boolean } = {}): vscode.WebviewPanel {

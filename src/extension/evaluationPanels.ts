@@ -86,12 +86,7 @@ export class EvaluationPanels extends KeyedPanels<EvaluationPanel> {
   private readonly renderedEmitter = new vscode.EventEmitter<HistogramsRenderedReport>();
   readonly onDidRenderHistograms: vscode.Event<HistogramsRenderedReport> = this.renderedEmitter.event;
 
-  constructor(
-    extensionUri: vscode.Uri,
-    private readonly cache: RunStoreCache,
-  ) {
-    super(extensionUri, EVALUATION_VIEW_TYPE);
-  }
+  protected readonly viewType = EVALUATION_VIEW_TYPE;
 
   protected create(webviewPanel: vscode.WebviewPanel, evaluationFile: string, onDisposed: () => void): EvaluationPanel {
     return new EvaluationPanel(webviewPanel, evaluationFile, this.assetsRoot, this.cache, (report) => this.renderedEmitter.fire(report), onDisposed);

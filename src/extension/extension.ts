@@ -34,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): OodLensTestApi {
   const compares = new ComparePanels(context.extensionUri, runStore);
   let sweeps: SweepPanels | undefined;
   const sweepDriver = new SweepDriver(runner, (sweepFile) => sweeps?.refresh(sweepFile));
-  sweeps = new SweepPanels(context.extensionUri, sweepDriver, runStore);
+  sweeps = new SweepPanels(context.extensionUri, runStore, sweepDriver);
   const metrics = new MetricsViewProvider(context.extensionUri, runStore);
   const runsChangedEmitter = new vscode.EventEmitter<void>();
   // canSelectMany: select runs, right-click -> Compare Runs.

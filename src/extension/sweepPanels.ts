@@ -80,12 +80,14 @@ export class SweepPanels extends KeyedPanels<SweepPanel> {
   private readonly renderedEmitter = new vscode.EventEmitter<SweepRenderedReport>();
   readonly onDidRender: vscode.Event<SweepRenderedReport> = this.renderedEmitter.event;
 
+  protected readonly viewType = SWEEP_VIEW_TYPE;
+
   constructor(
     extensionUri: vscode.Uri,
+    cache: RunStoreCache,
     private readonly driver: SweepDriver,
-    private readonly cache: RunStoreCache,
   ) {
-    super(extensionUri, SWEEP_VIEW_TYPE);
+    super(extensionUri, cache);
   }
 
   protected titleOf(sweepFile: string): string {
