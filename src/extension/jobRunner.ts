@@ -1,5 +1,5 @@
 /**
- * Runs the engine's jobs (`node <extension>/dist/cli.js train|evaluate ... --events jsonl`) as
+ * Runs the engine's jobs (`node <extension>/dist/cli.js train|evaluate|sweep ... --events jsonl`) as
  * child processes, one after the other from a queue, never in the extension host. Each job gets
  * a progress notification with Cancel (SIGTERM to the child: the engine stops at the next batch
  * and marks its run `cancelled`), the status-bar item while it runs, and its whole output in the
@@ -15,7 +15,8 @@ import { parseWorkerEvent, type JobKind, type WorkerEvent } from '../protocol';
 import { COMMAND_IDS } from './commandIds';
 import { JobQueue, type JobSummary, type QueuedJob, type RunningJob } from './jobQueue';
 import { LineSplitter } from './lineSplitter';
-import { markRunCancelledAfterKill } from './runFolders';
+import { markRunCancelledAfterKill } from '../core/runs/runRecord';
+import { markSweepCancelledAfterKill } from '../core/sweep/sweepRecord';
 
 export const OUTPUT_CHANNEL_NAME = 'OOD Lens';
 /**
@@ -56,8 +57,10 @@ export interface JobOutcome {
   userError?: boolean;
   /** Evaluation files the job wrote (evaluate). */
   evaluationFiles: string[];
-  /** Checkpoint folders the job wrote (train). */
+  /** Checkpoint folders the job wrote (train, sweep). */
   checkpoints: string[];
+  /** The record of the tau sweep the job ran (sweep). */
+  sweepFile?: string;
 }
 
 export interface JobEvent {
@@ -69,6 +72,8 @@ export interface JobEvent {
 /** What the status bar and the progress notification say about a running job. */
 interface JobProgress {
   runId?: string;
+  /** Within a tau sweep: which tau of how many ("tau 0.01 (2/5)"). */
+  sweep?: { index: number; count: number; text: string };
   totalEpochs?: number;
   epoch?: number;
   step?: number;
@@ -78,17 +83,18 @@ interface JobProgress {
 
 function progressText(progress: JobProgress): string {
   const parts: string[] = [];
+  if (progress.sweep) parts.push(progress.sweep.text);
   if (progress.epoch !== undefined) parts.push(`epoch ${progress.epoch}${progress.totalEpochs ? `/${progress.totalEpochs}` : ''}`);
   if (progress.step !== undefined && progress.totalSteps) parts.push(`step ${progress.step}/${progress.totalSteps}`);
   if (progress.message) parts.push(progress.message);
   return parts.join(' · ');
 }
 
-/** 0..100: epochs done plus the fraction of the current epoch (or of the whole job). */
+/** 0..100: epochs done plus the fraction of the current epoch (or of the whole job); in a sweep, of its taus. */
 function progressPercent(progress: JobProgress): number {
   const stepFraction = progress.step !== undefined && progress.totalSteps ? Math.min(1, progress.step / progress.totalSteps) : 0;
-  if (progress.totalEpochs && progress.epoch !== undefined) return (100 * (progress.epoch - 1 + stepFraction)) / progress.totalEpochs;
-  return 100 * stepFraction;
+  const within = progress.totalEpochs && progress.epoch !== undefined ? (progress.epoch - 1 + stepFraction) / progress.totalEpochs : stepFraction;
+  return progress.sweep ? (100 * (progress.sweep.index + within)) / progress.sweep.count : 100 * within;
 }
 
 class ChildJob implements RunningJob<JobOutcome> {
@@ -170,16 +176,27 @@ class ChildJob implements RunningJob<JobOutcome> {
       this.child = undefined;
       this.outcome.exitCode = code;
       this.outcome.signal = signal ?? undefined;
-      if (this.cancelRequested && signal === 'SIGKILL' && this.request.kind === 'train' && this.outcome.runDir) {
-        const runDir = this.outcome.runDir;
-        void markRunCancelledAfterKill(runDir, child.pid, 'cancelled: the training process did not stop on SIGTERM and was killed; complete epochs and checkpoints are kept')
-          .then((marked) => this.log(`[job ${this.id}] ${marked ? 'marked' : 'did not need to mark'} ${runDir} cancelled`))
-          .catch((error: unknown) => this.log(`[job ${this.id}] could not mark ${runDir} cancelled: ${String(error)}`))
-          .finally(() => this.settle(code, signal, resolve));
+      if (this.cancelRequested && signal === 'SIGKILL') {
+        void this.markCancelledAfterKill(child.pid).finally(() => this.settle(code, signal, resolve));
         return;
       }
       this.settle(code, signal, resolve);
     });
+  }
+
+  /**
+   * A child killed after it ignored SIGTERM cannot mark what it was writing: the run it trained
+   * (through the engine's own run.json updater) and the sweep it ran are marked cancelled here.
+   */
+  private async markCancelledAfterKill(pid: number | undefined): Promise<void> {
+    const reason = 'cancelled: the engine process did not stop on SIGTERM and was killed; complete epochs and checkpoints are kept';
+    const runDir = this.outcome.runDir;
+    try {
+      if (runDir && this.request.kind !== 'evaluate') this.log(`[job ${this.id}] ${markRunCancelledAfterKill(runDir, pid, reason) ? 'marked' : 'did not need to mark'} ${runDir} cancelled`);
+      if (this.outcome.sweepFile) this.log(`[job ${this.id}] ${(await markSweepCancelledAfterKill(this.outcome.sweepFile, reason)) ? 'marked' : 'did not need to mark'} ${this.outcome.sweepFile} cancelled`);
+    } catch (error) {
+      this.log(`[job ${this.id}] could not mark what it wrote cancelled: ${String(error)}`);
+    }
   }
 
   private settle(code: number | null, signal: NodeJS.Signals | null, resolve: (outcome: JobOutcome) => void): void {
@@ -240,7 +257,16 @@ class ChildJob implements RunningJob<JobOutcome> {
         this.outcome.evaluationFiles.push(event.path);
         this.log(`[job ${this.id}] evaluation ${event.evaluationId}: ${event.path}`);
         break;
+      case 'sweep':
+        this.outcome.sweepFile = event.sweepFile;
+        if (event.point) {
+          this.progress.sweep = { index: event.point.index, count: event.taus.length, text: `tau ${event.point.tau} (${event.point.index + 1}/${event.taus.length})` };
+          this.log(`[job ${this.id}] tau ${event.point.tau}: ${event.point.status}${event.point.runId ? ` (${event.point.runId})` : ''}`);
+        }
+        break;
       case 'finished':
+        // A sweep's own end; the train and evaluate jobs inside it end on their own too.
+        if (event.job !== this.request.kind) break;
         this.finishedStatus = event.status;
         this.outcome.runId ??= event.runId;
         if (event.summary) this.log(`[job ${this.id}] ${event.status}: ${JSON.stringify(event.summary)}`);
