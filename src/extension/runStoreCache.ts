@@ -10,7 +10,7 @@
 import * as path from 'node:path';
 import { evaluationFilePaths, oldestFirst, readEvaluationFile, type EvaluationFile } from '../core/evaluate/evaluationFiles';
 import type { EpochStats } from '../core/runs/history';
-import { listRunDirsAsync, runOrderKey } from '../core/runs/runRecord';
+import { listRunDirsAsync, sortNewestFirst } from '../core/runs/runRecord';
 import { EVALUATIONS_DIR } from '../core/runs/runStore';
 import { listCheckpoints, readHistory, readRunSummary, type CheckpointFolder, type RunFolderSummary } from './runFolders';
 
@@ -134,8 +134,7 @@ export class RunStoreCache {
     const kept = new Set(runDirs);
     for (const runDir of [...this.runs.keys()]) if (path.dirname(runDir) === root && !kept.has(runDir)) this.runs.delete(runDir);
     const snapshots = await Promise.all(runDirs.map((runDir) => this.run(runDir)));
-    const key = (snapshot: RunSnapshot) => runOrderKey(snapshot.summary, path.basename(snapshot.runDir));
-    return snapshots.sort((a, b) => key(b).localeCompare(key(a)));
+    return sortNewestFirst(snapshots, (snapshot) => snapshot.summary);
   }
 
   /** One run folder, read if it was never read or a change touched it since. */

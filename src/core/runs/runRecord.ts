@@ -216,10 +216,14 @@ export function runOrderKey(record: { createdAt?: unknown }, folderName: string)
   return stamp ? `${stamp[1]}-${stamp[2]}-${stamp[3]}T${stamp[4]}:${stamp[5]}:${stamp[6]}` : '';
 }
 
-/** Sorts run folders newest first by runOrderKey (a folder without a record by its name alone). */
-export function sortNewestFirst<T extends { runDir: string; record?: { createdAt?: unknown } }>(folders: T[]): T[] {
-  const key = (folder: T) => runOrderKey(folder.record ?? {}, path.basename(folder.runDir));
-  return folders.sort((a, b) => key(b).localeCompare(key(a)));
+/**
+ * Sorts run folders newest first by runOrderKey (a folder without a record by its name alone);
+ * runs of the same second by folder name, last first, so the order never depends on how the
+ * file system listed them.
+ */
+export function sortNewestFirst<T extends { runDir: string }>(folders: T[], recordOf: (folder: T) => { createdAt?: unknown } | undefined): T[] {
+  const key = (folder: T) => runOrderKey(recordOf(folder) ?? {}, path.basename(folder.runDir));
+  return folders.sort((a, b) => key(b).localeCompare(key(a)) || path.basename(b.runDir).localeCompare(path.basename(a.runDir)));
 }
 
 /**
@@ -249,14 +253,12 @@ export async function listRunDirsAsync(runsRoot: string): Promise<string[]> {
 
 /** Every run folder under `runsRoot` with its run.json read, newest first (a folder whose run.json is unreadable too, with its problem). */
 export function readRunSummaries(runsRoot: string): RunSummary[] {
-  return sortNewestFirst(listRunDirs(runsRoot).map((runDir) => ({ runDir, read: readRunFile(runDir) })).map(withRecord)).map(({ runDir, read }) => runSummaryOf(runDir, read));
+  const read = listRunDirs(runsRoot).map((runDir) => ({ runDir, read: readRunFile(runDir) }));
+  return sortNewestFirst(read, (folder) => folder.read.record).map(({ runDir, read: file }) => runSummaryOf(runDir, file));
 }
 
 export async function readRunSummariesAsync(runsRoot: string): Promise<RunSummary[]> {
   const read = await Promise.all((await listRunDirsAsync(runsRoot)).map(async (runDir) => ({ runDir, read: await readRunFileAsync(runDir) })));
-  return sortNewestFirst(read.map(withRecord)).map(({ runDir, read: file }) => runSummaryOf(runDir, file));
+  return sortNewestFirst(read, (folder) => folder.read.record).map(({ runDir, read: file }) => runSummaryOf(runDir, file));
 }
 
-function withRecord(folder: { runDir: string; read: RunFileRead }): { runDir: string; read: RunFileRead; record?: RunRecord } {
-  return { ...folder, record: folder.read.record };
-}

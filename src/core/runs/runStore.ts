@@ -104,7 +104,7 @@ export class RunStore {
       const { record } = readRunFile(runDir);
       return record ? [{ runDir, record }] : [];
     });
-    return sortNewestFirst(readable).map(({ runDir, record }) => new Run(runDir, record));
+    return sortNewestFirst(readable, (folder) => folder.record).map(({ runDir, record }) => new Run(runDir, record));
   }
 
   /** Makes a new run folder with a readable, unique id, and writes its run.json. */

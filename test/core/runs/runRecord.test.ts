@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { RunStore } from '../../../src/core/runs/runStore';
-import { markRunCancelledAfterKill, parseRunFile, readRunFile, readRunSummaries } from '../../../src/core/runs/runRecord';
+import { markRunCancelledAfterKill, parseRunFile, readRunFile, readRunSummaries, sortNewestFirst } from '../../../src/core/runs/runRecord';
 import { readRunSummary } from '../../../src/extension/runFolders';
 import { RunStoreCache } from '../../../src/extension/runStoreCache';
 import { UserInputError } from '../../../src/core/errors';
@@ -83,4 +83,16 @@ test('a running run whose process is gone reads as interrupted in every layer', 
   assert.equal(store.open(run.id).observedStatus, 'interrupted');
   assert.equal((await readRunSummary(run.dir)).status, 'interrupted');
   assert.equal(readRunSummaries(root)[0].status, 'interrupted');
+});
+
+test('runs of the same second are listed by folder name, last first, whatever order the folder gave', () => {
+  const folders = ['20261127-101500-a', '20261127-101500-a-second', '20261127-101459-z'].map((name) => ({ runDir: path.join('/runs', name) }));
+  const expected = ['20261127-101500-a-second', '20261127-101500-a', '20261127-101459-z'];
+  for (const order of [[0, 1, 2], [1, 0, 2], [2, 1, 0], [2, 0, 1]]) {
+    const sorted = sortNewestFirst(order.map((i) => folders[i]), () => undefined);
+    assert.deepEqual(sorted.map((folder) => path.basename(folder.runDir)), expected);
+  }
+  // createdAt, where run.json has it, wins over the folder name.
+  const withDates = sortNewestFirst([{ runDir: '/runs/b', createdAt: '2026-01-01T00:00:00Z' }, { runDir: '/runs/a', createdAt: '2026-02-01T00:00:00Z' }], (folder) => folder);
+  assert.deepEqual(withDates.map((folder) => folder.runDir), ['/runs/a', '/runs/b']);
 });
