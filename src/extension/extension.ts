@@ -12,6 +12,9 @@ import { ComparePanels } from './comparePanels';
 import { DashboardPanels } from './dashboardPanels';
 import { EvaluationPanels } from './evaluationPanels';
 import { JobRunner } from './jobRunner';
+import { NativeEngine } from './nativeEngine';
+import { offerNativeSetup } from './commands/nativeSetupCommand';
+import type { CommandContext } from './commands/commandHelpers';
 import { METRICS_VIEW_ID, MetricsViewProvider } from './metricsView';
 import { RunStoreWatcher } from './runStoreWatcher';
 import { RunsTreeProvider } from './runsTree';
@@ -27,7 +30,9 @@ export function activate(context: vscode.ExtensionContext): OodLensTestApi {
   const runStoreWatcher = new RunStoreWatcher();
   const dashboards = new DashboardPanels(context.extensionUri);
   const evaluations = new EvaluationPanels(context.extensionUri);
-  const runner = new JobRunner(context.extensionPath);
+  // Jobs get the native engine (tfjs-node in the global storage) once it is set up.
+  const native = new NativeEngine(context.extensionPath, context.globalStorageUri.fsPath, context.extension.packageJSON as { optionalDependencies?: Record<string, string> });
+  const runner = new JobRunner(context.extensionPath, (base) => native.jobEnvironment(base));
   const compares = new ComparePanels(context.extensionUri);
   let sweeps: SweepPanels | undefined;
   const sweepDriver = new SweepDriver(runner, (sweepFile) => sweeps?.refresh(sweepFile));
@@ -38,6 +43,19 @@ export function activate(context: vscode.ExtensionContext): OodLensTestApi {
   const runsView = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: runsTree, showCollapseAll: true, canSelectMany: true });
   /** The run folder each running training job of this window writes, for its dashboard's progress bar. */
   const trainingRuns = new Map<number, { runDir: string; totalEpochs?: number }>();
+  const commandContext: CommandContext = {
+    runsTree,
+    dashboards,
+    evaluations,
+    compares,
+    sweeps,
+    sweepDriver,
+    runner,
+    cacheFolder: context.globalStorageUri.fsPath,
+    extensionPath: context.extensionPath,
+    native,
+    state: context.globalState,
+  };
 
   context.subscriptions.push(
     runsTree,
@@ -79,6 +97,10 @@ export function activate(context: vscode.ExtensionContext): OodLensTestApi {
     }),
     runner.onDidReceiveEvent(({ jobId, kind, event }) => {
       if (event.type === 'epoch' || event.type === 'checkpoint' || event.type === 'evaluation') runStoreWatcher.fireSoon();
+      // A job that 'auto' put on wasm: offer the native engine (once a session).
+      if (event.type === 'started') {
+        offerNativeSetup(commandContext, event, runner.requestedBackend(jobId)).catch((error: unknown) => runner.output.appendLine(`[native] the offer failed: ${String(error)}`));
+      }
       // Per-batch progress of a training job goes to its run's open dashboard (throttled there).
       if (kind !== 'train') return;
       if (event.type === 'started') trainingRuns.set(jobId, { runDir: event.runDir, totalEpochs: event.totalEpochs });
@@ -95,17 +117,7 @@ export function activate(context: vscode.ExtensionContext): OodLensTestApi {
         });
       }
     }),
-    ...registerCommands({
-      runsTree,
-      dashboards,
-      evaluations,
-      compares,
-      sweeps,
-      sweepDriver,
-      runner,
-      cacheFolder: context.globalStorageUri.fsPath,
-      extensionPath: context.extensionPath,
-    }),
+    ...registerCommands(commandContext),
   );
 
   return {
