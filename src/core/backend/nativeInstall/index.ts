@@ -206,7 +206,7 @@ async function intoProject(context: SetupContext): Promise<NativeSetupResult> {
 /** Sets up tfjs-node as `options` say; throws NativeSetupError (one line: what is missing, what to do) or SetupCancelled. */
 export async function setUpNativeTensorflow(options: NativeSetupOptions): Promise<NativeSetupResult> {
   const context = new SetupContext(options);
-  const startedAt = Date.now();
+  const { startedAt } = context;
   options.log(`setting up ${TFJS_NODE}@${options.version} (${options.layout === 'folder' ? 'native folder' : 'project'} ${options.target}; cache ${options.cacheDir}; ${os.platform()}-${os.arch()}, Node ${process.version})`);
   for (const shared of SHARED_TFJS_PACKAGES) {
     if (!fs.existsSync(path.join(options.engineNodeModules, ...shared.split('/'), 'package.json'))) {

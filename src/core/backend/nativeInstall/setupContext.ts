@@ -52,6 +52,7 @@ export class NativeSetupError extends Error {
 
 export class SetupContext {
   private readonly temporary = new Set<string>();
+  readonly startedAt = Date.now();
 
   constructor(readonly options: NativeSetupOptions) {}
 
@@ -67,7 +68,7 @@ export class SetupContext {
 
   step(title: string): void {
     this.throwIfCancelled();
-    this.options.log(`-- ${title}`);
+    this.options.log(`-- ${title} (at ${((Date.now() - this.startedAt) / 1000).toFixed(1)} s)`);
     this.options.onStep?.(title);
   }
 
