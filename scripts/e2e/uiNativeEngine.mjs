@@ -46,8 +46,12 @@ function runIds(runsRoot) {
   return existsSync(runsRoot) ? readdirSync(runsRoot).filter((name) => !name.startsWith('.')) : [];
 }
 
-/** Runs "Train with LogitNorm" with the workspace's defaults; waits for the new run to be done; returns its run.json and history. */
-async function trainFromPalette({ page, workspace, log, onRunning }) {
+/**
+ * Runs "Train with LogitNorm" with the workspace's defaults; while it runs, waits for the status
+ * bar to say "OOD Lens: <engine>" and calls `whileRunning`; once the run is done, checks that its
+ * run.json names `backend`. Returns the run.json and the epoch's images/s.
+ */
+async function trainFromPalette({ page, workspace, log, engine, backend, whileRunning }) {
   const runsRoot = join(workspace, '.oodlens', 'runs');
   const before = new Set(runIds(runsRoot));
   await runPaletteCommand(page, 'OOD Lens: Train with LogitNorm', { log, isDone: () => quickPickTitled(page, '(1/3): dataset') });
@@ -55,15 +59,17 @@ async function trainFromPalette({ page, workspace, log, onRunning }) {
   await acceptQuickPick(page, '(2/3): architecture', '(3/3): epochs');
   await acceptQuickPick(page, '(3/3): epochs');
   const runId = await waitUntil(() => runIds(runsRoot).find((id) => !before.has(id)), 'the new run folder', 60_000, 200);
-  await onRunning?.(runId);
-  const runFile = join(runsRoot, runId, 'run.json');
+  await statusBarItem(page, `OOD Lens: ${engine}`).waitFor({ state: 'visible', timeout: 60_000 });
+  await whileRunning();
   const record = await waitUntil(() => {
-    const read = JSON.parse(readFileSync(runFile, 'utf8'));
+    const read = JSON.parse(readFileSync(join(runsRoot, runId, 'run.json'), 'utf8'));
     if (read.status === 'failed') throw new Error(`run ${runId} failed: ${read.error}`);
     return read.status === 'done' ? read : undefined;
   }, `run ${runId} to finish`, 5 * 60 * 1000, 500);
-  const history = readFileSync(join(runsRoot, runId, 'history.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
-  return { runId, record, history };
+  if (record.backend?.name !== backend) throw new Error(`run ${runId} ran on ${JSON.stringify(record.backend)}, expected ${backend}`);
+  const [epoch] = readFileSync(join(runsRoot, runId, 'history.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  log(`${engine} run ${runId}: ${epoch.imagesPerSecond.toFixed(0)} images/s, test acc ${(100 * epoch.testAccuracy).toFixed(2)}% (${record.backend.reason})`);
+  return { record, imagesPerSecond: epoch.imagesPerSecond };
 }
 
 function statusBarItem(page, text) {
@@ -96,12 +102,13 @@ export async function runNativeEngineUiTest({ context, baseUrl, workspace, dataF
 
   await check('native: a job that \'auto\' puts on wasm says "OOD Lens: wasm" in the status bar and offers "Set Up" / "Not now" / "Don\'t ask again"; its run.json says wasm', async () => {
     let offered = false;
-    const { runId, record, history } = await trainFromPalette({
+    const { imagesPerSecond } = await trainFromPalette({
       page,
       workspace,
       log,
-      onRunning: async () => {
-        await statusBarItem(page, 'OOD Lens: wasm').waitFor({ state: 'visible', timeout: 60_000 });
+      engine: 'wasm',
+      backend: 'wasm',
+      whileRunning: async () => {
         const offer = toast(page, 'Native TensorFlow (tfjs-node)');
         await offer.waitFor({ state: 'visible', timeout: 30_000 });
         for (const label of ['Set Up', 'Not now', "Don't ask again"]) await offer.locator('.monaco-button', { hasText: label }).first().waitFor({ state: 'visible', timeout: 5000 });
@@ -111,9 +118,7 @@ export async function runNativeEngineUiTest({ context, baseUrl, workspace, dataF
       },
     });
     if (!offered) throw new Error('no offer was seen');
-    if (record.backend?.name !== 'wasm') throw new Error(`run ${runId} ran on ${JSON.stringify(record.backend)}, expected wasm`);
-    measured.wasm = history[0].imagesPerSecond;
-    log(`wasm run ${runId}: ${history[0].imagesPerSecond.toFixed(0)} images/s, test acc ${(100 * history[0].testAccuracy).toFixed(2)}% (${record.backend.reason})`);
+    measured.wasm = imagesPerSecond;
   }, { needs: { opened }, timeoutMs: 8 * 60 * 1000 });
 
   const setUp = await check('native: "OOD Lens: Set Up Native TensorFlow" from the palette installs tfjs-node into the global storage, with a progress notification', async () => {
@@ -142,19 +147,9 @@ export async function runNativeEngineUiTest({ context, baseUrl, workspace, dataF
   }, { needs: { opened }, timeoutMs: SET_UP_DEADLINE_MILLISECONDS + 2 * 60 * 1000 });
 
   await check('native: the next job trains on tfjs-node: the status bar says "OOD Lens: tfjs-node" and run.json\'s backend is tensorflow, loaded from the native folder', async () => {
-    const { runId, record, history } = await trainFromPalette({
-      page,
-      workspace,
-      log,
-      onRunning: async () => {
-        await statusBarItem(page, 'OOD Lens: tfjs-node').waitFor({ state: 'visible', timeout: 60_000 });
-        await screenshot('23-native-training.png');
-      },
-    });
-    if (record.backend?.name !== 'tensorflow') throw new Error(`run ${runId} ran on ${JSON.stringify(record.backend)}, expected tensorflow`);
-    if (!record.backend.reason.includes(`loaded from ${nativeFolder}`)) throw new Error(`run ${runId}'s backend reason does not name the native folder: ${record.backend.reason}`);
-    measured.native = history[0].imagesPerSecond;
-    log(`tfjs-node run ${runId}: ${history[0].imagesPerSecond.toFixed(0)} images/s, test acc ${(100 * history[0].testAccuracy).toFixed(2)}% (${record.backend.reason})`);
+    const { record, imagesPerSecond } = await trainFromPalette({ page, workspace, log, engine: 'tfjs-node', backend: 'tensorflow', whileRunning: () => screenshot('23-native-training.png') });
+    if (!record.backend.reason.includes(`loaded from ${nativeFolder}`)) throw new Error(`run ${record.id}'s backend reason does not name the native folder: ${record.backend.reason}`);
+    measured.native = imagesPerSecond;
     if (measured.wasm) log(`LeNet, MNIST, 1 epoch of 6,400 images through the extension's jobs: wasm ${measured.wasm.toFixed(0)} images/s, tfjs-node ${measured.native.toFixed(0)} images/s (x${(measured.native / measured.wasm).toFixed(2)})`);
   }, { needs: { setUp }, timeoutMs: 8 * 60 * 1000 });
 

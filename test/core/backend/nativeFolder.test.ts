@@ -1,23 +1,15 @@
 // A native folder (tfjs-node outside the engine's node_modules): the environment a job gets, the
 // record that says an install is finished, and the engine's refusal of a tfjs-node that would
 // register its backend on another copy of tfjs-core. Real folders in a temporary directory.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { NATIVE_DIR_ENV, NATIVE_RECORD_FILE, TFJS_NODE, nativeEngineEnv, packageDirIn, readNativeRecord } from '../../../src/core/backend/nativeFolder';
+import { temporaryFolders } from './temporaryFolders';
 import { loadNativePackage, sharedTfjsProblem } from '../../../src/core/backend/nativeTensorflowPackages';
 
-const made: string[] = [];
-const tmp = () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oodlens-native-'));
-  made.push(dir);
-  return dir;
-};
-after(() => {
-  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
-});
+const tmp = temporaryFolders('oodlens-native-');
 
 /** A package folder with a package.json (and an index.js) under `<prefix>/node_modules`. */
 function writePackage(prefix: string, name: string, manifest: Record<string, unknown> = {}): string {

@@ -3,11 +3,10 @@
 // (where a clone has run `npm run setup:native`, so .cache/native holds TensorFlow's libraries)
 // a whole set-up into a native folder that the engine's CLI then uses, and a cancelled one that
 // leaves nothing behind.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { NATIVE_RECORD_FILE, TFJS_NODE, nativeEngineEnv, packageDirIn, readNativeRecord } from '../../../src/core/backend/nativeFolder';
 import { NativeSetupError, SetupCancelled, setUpNativeTensorflow, type NativeSetupOptions } from '../../../src/core/backend/nativeInstall';
@@ -15,16 +14,9 @@ import { isMissingProgram, runProcess } from '../../../src/core/backend/nativeIn
 import { SetupContext } from '../../../src/core/backend/nativeInstall/setupContext';
 import { getWheel, unpackWheel } from '../../../src/core/backend/nativeInstall/tensorflowWheel';
 import { buildAddon, pruneFolder } from '../../../src/core/backend/nativeInstall/tfjsNodePackage';
+import { temporaryFolders } from './temporaryFolders';
 
-const made: string[] = [];
-const tmp = () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oodlens-install-'));
-  made.push(dir);
-  return dir;
-};
-after(() => {
-  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
-});
+const tmp = temporaryFolders('oodlens-install-');
 const ROOT = path.resolve('.');
 const CACHE = path.join(ROOT, '.cache', 'native');
 const cached = fs.existsSync(CACHE) && fs.readdirSync(CACHE).some((name) => /^tensorflow-cpu-\d/.test(name) && fs.existsSync(path.join(CACHE, name, 'lib', 'libtensorflow_cc.so.2')));

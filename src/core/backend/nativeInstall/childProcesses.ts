@@ -30,6 +30,8 @@ export interface ProcessOptions {
   /** Each line of output, as it comes (for a log). */
   onLine?: (line: string) => void;
   timeoutMs?: number;
+  /** Run through a shell: only for the .cmd launchers of Windows (npm), whose arguments hold no spaces. */
+  shell?: boolean;
 }
 
 const MAX_KEPT = 256 * 1024;
@@ -63,8 +65,7 @@ export function runProcess(command: string, args: string[], options: ProcessOpti
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group, so a cancel reaches npm's scripts and their compilers too.
       detached: process.platform !== 'win32',
-      // npm and node-gyp are .cmd files on Windows, which only a shell runs.
-      shell: process.platform === 'win32',
+      shell: options.shell ?? false,
       windowsHide: true,
     });
     const take = (chunk: Buffer) => {

@@ -67,7 +67,8 @@ export function buildEnv(context: SetupContext): NodeJS.ProcessEnv {
 }
 
 async function npm(context: SetupContext, cwd: string, args: string[], timeoutMs?: number): Promise<ProcessResult> {
-  const result = await runProcess(NPM, [...args, '--no-audit', '--no-fund', '--no-update-notifier'], { cwd, env: buildEnv(context), signal: context.signal, onLine: context.log, timeoutMs });
+  // npm is a .cmd file on Windows, which only a shell runs.
+  const result = await runProcess(NPM, [...args, '--no-audit', '--no-fund', '--no-update-notifier'], { cwd, env: buildEnv(context), signal: context.signal, onLine: context.log, timeoutMs, shell: process.platform === 'win32' });
   if (isMissingProgram(result)) throw npmMissing();
   return result;
 }
