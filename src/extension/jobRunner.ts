@@ -403,8 +403,8 @@ export class JobRunner implements vscode.Disposable {
       this.engineItem.hide();
       return;
     }
-    this.updateEngineItem(this.running.get(running.id));
     const job = this.running.get(running.id);
+    this.updateEngineItem(job);
     const waiting = this.queue.waiting.length;
     const detail = job ? job.statusText : running.title;
     this.statusBarItem.text = `$(sync~spin) OOD Lens: ${job ? `${Math.floor(job.percent)}%` : 'starting'}${waiting > 0 ? ` (+${waiting} queued)` : ''}`;

@@ -36,9 +36,10 @@ export class NativeEngine {
     this.engineNodeModules = path.join(extensionPath, 'node_modules');
   }
 
-  /** What is set up, or undefined when nothing (finished) is. */
+  /** What is set up, or undefined when nothing (finished) is, or when it was set up for another tfjs version (an update of the extension). */
   installed(): NativeFolderRecord | undefined {
-    return readNativeRecord(this.folder);
+    const record = readNativeRecord(this.folder);
+    return record?.version === this.version ? record : undefined;
   }
 
   get isRunning(): boolean {

@@ -119,8 +119,8 @@ async function tryBackend(name: ConcreteBackendName): Promise<BackendAttempt> {
 
 /**
  * Starts the `tensorflow` backend on the engine's tfjs-core and checks that it computes:
- * [[1, 2], [3, 4]] squared is [[7, 10], [15, 22]]. Returns why not, or undefined when it runs. A
- * native package that registered its backend on another copy of tfjs-core is never found here.
+ * [[1, 2], [3, 4]] squared is [[7, 10], [15, 22]]. Returns why not, or undefined when it runs.
+ * (That the package uses the engine's tfjs-core at all, loadNativePackage checks before loading it.)
  */
 async function startTensorflowBackend(): Promise<string | undefined> {
   if (tf.findBackend('tensorflow') === null) return 'loaded, but no tensorflow backend is registered on the engine\'s tfjs-core';

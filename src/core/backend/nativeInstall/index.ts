@@ -86,7 +86,7 @@ async function wheelRoute(context: SetupContext, prefix: string): Promise<Unpack
   }
   const unpacked = (!context.options.wheel && cachedUnpacked(context)) || (await unpackWheel(context, await getWheel(context)));
   await installWithoutScripts(context, prefix);
-  stageLibraries(context, packageDirIn(prefix, TFJS_NODE), unpacked);
+  await stageLibraries(context, packageDirIn(prefix, TFJS_NODE), unpacked);
   await buildAddon(context, prefix, unpacked);
   return unpacked;
 }

@@ -130,25 +130,25 @@ export async function installWithoutScripts(context: SetupContext, prefix: strin
   }
 }
 
-/** Hard link (same file system: no second copy of 850 MB), else copy. */
-function linkOrCopy(from: string, to: string): void {
+/** Hard link (same file system: no second copy of 850 MB), else copy (without blocking the extension host). */
+async function linkOrCopy(from: string, to: string): Promise<void> {
   fs.rmSync(to, { force: true });
   try {
     fs.linkSync(from, to);
   } catch {
-    fs.copyFileSync(from, to);
+    await fs.promises.copyFile(from, to);
   }
 }
 
 /** The wheel's libraries into deps/lib under the names the build and install.js look for, its headers into deps/include. */
-export function stageLibraries(context: SetupContext, packageDir: string, unpacked: UnpackedTensorflow): void {
+export async function stageLibraries(context: SetupContext, packageDir: string, unpacked: UnpackedTensorflow): Promise<void> {
   context.step(`staging TensorFlow ${unpacked.version}'s C library into tfjs-node`);
   const lib = path.join(packageDir, 'deps', 'lib');
   const include = path.join(packageDir, 'deps', 'include');
   fs.mkdirSync(lib, { recursive: true });
   // The real files keep their SONAMEs, which the built addon records as NEEDED; the symlinks
   // are the names its build (-ltensorflow -ltensorflow_framework) and install.js look for.
-  for (const name of ['libtensorflow_cc.so.2', 'libtensorflow_framework.so.2']) linkOrCopy(path.join(unpacked.dir, 'lib', name), path.join(lib, name));
+  for (const name of ['libtensorflow_cc.so.2', 'libtensorflow_framework.so.2']) await linkOrCopy(path.join(unpacked.dir, 'lib', name), path.join(lib, name));
   for (const [link, target] of [[LIB_MARKER, 'libtensorflow_cc.so.2'], ['libtensorflow.so', 'libtensorflow_cc.so.2'], ['libtensorflow_framework.so', 'libtensorflow_framework.so.2']]) {
     fs.rmSync(path.join(lib, link), { force: true });
     fs.symlinkSync(target, path.join(lib, link));
