@@ -1,5 +1,6 @@
 import { isUserInputError } from '../core/errors';
 import { WORKER_PROTOCOL_VERSION } from '../protocol';
+import { backendCommand } from './commands/backend';
 import { evaluateCommand } from './commands/evaluate';
 import { metricsCommand } from './commands/metrics';
 import { reportCommand } from './commands/report';
@@ -16,6 +17,7 @@ commands:
   metrics    FPR95 / AUROC / AUPR of two files of scores from any model
   report     the paper's tables (1, 2, 4, 5) from evaluated runs
   runs       list runs and their status
+  backend    the TensorFlow.js backend a job would use here, and why
   help       this text
 
 Errors you can fix print one line and exit 2; --events jsonl writes JSON events on stdout.`;
@@ -27,6 +29,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   metrics: metricsCommand,
   report: reportCommand,
   runs: runsCommand,
+  backend: backendCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

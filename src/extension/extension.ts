@@ -12,6 +12,9 @@ import { ComparePanels } from './comparePanels';
 import { DashboardPanels } from './dashboardPanels';
 import { EvaluationPanels } from './evaluationPanels';
 import { JobRunner } from './jobRunner';
+import { NativeEngine } from './nativeEngine';
+import { offerNativeSetup } from './commands/nativeSetupCommand';
+import type { CommandContext } from './commands/commandHelpers';
 import { METRICS_VIEW_ID, MetricsViewProvider } from './metricsView';
 import { RunStoreCache } from './runStoreCache';
 import { RunStoreWatcher } from './runStoreWatcher';
@@ -30,7 +33,9 @@ export function activate(context: vscode.ExtensionContext): OodLensTestApi {
   const runStoreWatcher = new RunStoreWatcher();
   const dashboards = new DashboardPanels(context.extensionUri, runStore);
   const evaluations = new EvaluationPanels(context.extensionUri, runStore);
-  const runner = new JobRunner(context.extensionPath);
+  // Jobs get the native engine (tfjs-node in the global storage) once it is set up.
+  const native = new NativeEngine(context.extensionPath, context.globalStorageUri.fsPath, context.extension.packageJSON as { optionalDependencies?: Record<string, string> });
+  const runner = new JobRunner(context.extensionPath, (base) => native.jobEnvironment(base));
   const compares = new ComparePanels(context.extensionUri, runStore);
   let sweeps: SweepPanels | undefined;
   const sweepDriver = new SweepDriver(runner, (sweepFile) => sweeps?.refresh(sweepFile));
@@ -43,6 +48,20 @@ export function activate(context: vscode.ExtensionContext): OodLensTestApi {
   const trainingRuns = new Map<number, { runDir: string; totalEpochs?: number }>();
   /** The run folder each running job of this window uses now (its latest `started` event). */
   const jobRunDirs = new Map<number, string>();
+  const commandContext: CommandContext = {
+    runStore,
+    runsTree,
+    dashboards,
+    evaluations,
+    compares,
+    sweeps,
+    sweepDriver,
+    runner,
+    cacheFolder: context.globalStorageUri.fsPath,
+    extensionPath: context.extensionPath,
+    native,
+    state: context.globalState,
+  };
 
   context.subscriptions.push(
     runsTree,
@@ -103,6 +122,10 @@ export function activate(context: vscode.ExtensionContext): OodLensTestApi {
         runStoreWatcher.fireSoon(written);
       }
       sweepDriver.receive(jobEvent);
+      // A job that 'auto' put on wasm: offer the native engine (once a session).
+      if (event.type === 'started') {
+        offerNativeSetup(commandContext, event, runner.requestedBackend(jobId)).catch((error: unknown) => runner.output.appendLine(`[native] the offer failed: ${String(error)}`));
+      }
       // Per-batch progress of a training run (a train job's, or a sweep's current tau's) goes to its run's open dashboard (throttled there).
       if (event.type === 'started' && event.job === 'train') trainingRuns.set(jobId, { runDir: event.runDir, totalEpochs: event.totalEpochs });
       const training = trainingRuns.get(jobId);
@@ -122,18 +145,7 @@ export function activate(context: vscode.ExtensionContext): OodLensTestApi {
         });
       }
     }),
-    ...registerCommands({
-      runStore,
-      runsTree,
-      dashboards,
-      evaluations,
-      compares,
-      sweeps,
-      sweepDriver,
-      runner,
-      cacheFolder: context.globalStorageUri.fsPath,
-      extensionPath: context.extensionPath,
-    }),
+    ...registerCommands(commandContext),
   );
 
   return {

@@ -11,6 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { backendLabel } from '../core/backend/backendNames';
 import { parseWorkerEvent, type JobKind, type WorkerEvent } from '../protocol';
 import { COMMAND_IDS } from './commandIds';
 import { JobQueue, type JobSummary, type QueuedJob, type RunningJob } from './jobQueue';
@@ -74,6 +75,9 @@ interface JobProgress {
   runId?: string;
   /** Within a tau sweep: which tau of how many ("tau 0.01 (2/5)"). */
   sweep?: { index: number; count: number; text: string };
+  /** The engine's backend (the `started` event's) and why it was picked. */
+  backend?: string;
+  backendReason?: string;
   totalEpochs?: number;
   epoch?: number;
   step?: number;
@@ -111,6 +115,7 @@ class ChildJob implements RunningJob<JobOutcome> {
     readonly id: number,
     private readonly request: JobRequest,
     private readonly cliPath: string,
+    private readonly environment: JobEnvironment,
     private readonly log: (line: string) => void,
     private readonly onEvent: (event: JobEvent) => void,
     private readonly onProgress: () => void,
@@ -133,6 +138,11 @@ class ChildJob implements RunningJob<JobOutcome> {
     return progressPercent(this.progress);
   }
 
+  /** The engine's backend and why, once the job's `started` event said so. */
+  get backend(): { name: string; reason: string } | undefined {
+    return this.progress.backend ? { name: this.progress.backend, reason: this.progress.backendReason ?? '' } : undefined;
+  }
+
   /** The progress notification calls this with its `report`; updates go there from now on. */
   attachProgress(report: (text: string, percent: number) => void): void {
     this.reportProgress = report;
@@ -149,7 +159,7 @@ class ChildJob implements RunningJob<JobOutcome> {
       // ELECTRON_RUN_AS_NODE makes it plain Node.
       child = spawn(process.execPath, args, {
         cwd: this.request.cwd,
-        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+        env: this.environment({ ...process.env, ELECTRON_RUN_AS_NODE: '1' }),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
     } catch (error) {
@@ -228,6 +238,8 @@ class ChildJob implements RunningJob<JobOutcome> {
         this.outcome.runDir = event.runDir;
         this.progress.runId = event.runId;
         this.progress.totalEpochs = event.totalEpochs;
+        this.progress.backend = event.backend;
+        this.progress.backendReason = event.backendReason;
         this.log(`[job ${this.id}] ${event.job} ${event.runId} on ${event.backend} (${event.backendReason})`);
         this.log(`[job ${this.id}] run folder ${event.runDir}`);
         break;
@@ -299,9 +311,14 @@ class ChildJob implements RunningJob<JobOutcome> {
   }
 }
 
+/** Gives a job's child process its environment (the native engine's variables, when it is set up). */
+export type JobEnvironment = (base: NodeJS.ProcessEnv) => NodeJS.ProcessEnv;
+
 export class JobRunner implements vscode.Disposable {
   readonly output: vscode.OutputChannel;
   private readonly statusBarItem: vscode.StatusBarItem;
+  /** Names the engine of the running job ("OOD Lens: tfjs-node", "OOD Lens: wasm"). */
+  private readonly engineItem: vscode.StatusBarItem;
   private readonly queue: JobQueue<JobOutcome>;
   private readonly running = new Map<number, ChildJob>();
   /** The request of every job not finished yet: what jobs() says of a queued job's run folder. */
@@ -315,12 +332,14 @@ export class JobRunner implements vscode.Disposable {
   private nextId = 1;
   private readonly cliPath: string;
 
-  constructor(extensionPath: string) {
+  constructor(extensionPath: string, private readonly environment: JobEnvironment = (base) => base) {
     this.cliPath = path.join(extensionPath, 'dist', 'cli.js');
     this.output = vscode.window.createOutputChannel(OUTPUT_CHANNEL_NAME);
     this.statusBarItem = vscode.window.createStatusBarItem('oodLens.job', vscode.StatusBarAlignment.Left, 10);
     this.statusBarItem.name = 'OOD Lens job';
     this.statusBarItem.command = COMMAND_IDS.cancelJob;
+    this.engineItem = vscode.window.createStatusBarItem('oodLens.engine', vscode.StatusBarAlignment.Left, 9);
+    this.engineItem.name = 'OOD Lens engine';
     this.queue = new JobQueue<JobOutcome>(() => this.updateStatusBar());
   }
 
@@ -339,6 +358,13 @@ export class JobRunner implements vscode.Disposable {
 
   cancel(id: number): boolean {
     return this.queue.cancel(id);
+  }
+
+  /** The `--backend` a job not finished yet asked the engine for ('auto' unless a setting or "Train..." named one). */
+  requestedBackend(id: number): string | undefined {
+    const args = this.requests.get(id)?.args ?? [];
+    const at = args.indexOf('--backend');
+    return at >= 0 ? args[at + 1] : undefined;
   }
 
   /** Queues a job; resolves with its outcome once it ran (or was cancelled before it started). */
@@ -368,7 +394,7 @@ export class JobRunner implements vscode.Disposable {
   }
 
   private start(id: number, request: JobRequest): RunningJob<JobOutcome> {
-    const job = new ChildJob(id, request, this.cliPath, (line) => this.log(line), (event) => this.eventEmitter.fire(event), () => this.updateStatusBar());
+    const job = new ChildJob(id, request, this.cliPath, this.environment, (line) => this.log(line), (event) => this.eventEmitter.fire(event), () => this.updateStatusBar());
     this.running.set(id, job);
     void job.done.then(() => this.running.delete(id));
     void vscode.window.withProgress(
@@ -400,9 +426,11 @@ export class JobRunner implements vscode.Disposable {
     const running = this.queue.running;
     if (!running) {
       this.statusBarItem.hide();
+      this.engineItem.hide();
       return;
     }
     const job = this.running.get(running.id);
+    this.updateEngineItem(job);
     const waiting = this.queue.waiting.length;
     const detail = job ? job.statusText : running.title;
     this.statusBarItem.text = `$(sync~spin) OOD Lens: ${job ? `${Math.floor(job.percent)}%` : 'starting'}${waiting > 0 ? ` (+${waiting} queued)` : ''}`;
@@ -410,10 +438,26 @@ export class JobRunner implements vscode.Disposable {
     this.statusBarItem.show();
   }
 
+  /** The running job's engine, as its `started` event named it; hidden until then. */
+  private updateEngineItem(job: ChildJob | undefined): void {
+    const backend = job?.backend;
+    if (!backend) {
+      this.engineItem.hide();
+      return;
+    }
+    const native = backend.name === 'tensorflow' || backend.name === 'tensorflow-gpu';
+    this.engineItem.text = `$(${native ? 'zap' : 'circuit-board'}) OOD Lens: ${backendLabel(backend.name)}`;
+    this.engineItem.tooltip = `The engine of "${job.statusText}": ${backendLabel(backend.name)}\n${backend.reason}` +
+      (native ? '' : '\nClick to set up native TensorFlow (tfjs-node), several times faster.');
+    this.engineItem.command = native ? COMMAND_IDS.showLog : COMMAND_IDS.setUpNativeTensorflow;
+    this.engineItem.show();
+  }
+
   dispose(): void {
     this.queue.dispose();
     for (const job of this.running.values()) job.cancel();
     this.statusBarItem.dispose();
+    this.engineItem.dispose();
     this.eventEmitter.dispose();
     this.finishedEmitter.dispose();
     this.output.dispose();

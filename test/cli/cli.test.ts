@@ -34,6 +34,7 @@ test('unknown names and bad numbers are one-line errors that name the input, exi
     [['evaluate', 'x', '--scorers', 'msp,vim', '--out', out], /unknown scorer 'vim'/],
     [['metrics', '--id', '/nonexistent/id.txt', '--ood', '/nonexistent/ood.txt'], /\/nonexistent\/id\.txt/],
     [['nonsense'], /unknown command 'nonsense'/],
+    [['backend', '--backend', 'tpu'], /unknown backend 'tpu'/],
     [['train', '--limit', '64', '--out', '/dev/null/runs'], /cannot write runs to \/dev\/null\/runs \(ENOTDIR\)/],
   ];
   for (const [args, pattern] of cases) {
@@ -44,6 +45,16 @@ test('unknown names and bad numbers are one-line errors that name the input, exi
   }
   // A bad name leaves no run folder behind.
   assert.deepEqual(fs.existsSync(out) ? fs.readdirSync(out) : [], []);
+});
+
+test('backend says which backend a job would get and why; --json for scripts', () => {
+  const r = ood(['backend', '--backend', 'wasm', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const answer = JSON.parse(r.stdout.trim()) as { backend: string; tfBackend: string; reason: string };
+  assert.deepEqual([answer.backend, answer.tfBackend], ['wasm', 'wasm']);
+  assert.match(answer.reason, /^wasm: loaded, SIMD/);
+  const text = ood(['backend', '--backend', 'cpu']);
+  assert.equal(text.stdout.trim(), 'cpu (cpu: pure JavaScript (slowest))');
 });
 
 test('metrics of two score files: hand-computed AUROC and FPR95', () => {

@@ -5,6 +5,7 @@ import type { ComparePanels } from '../comparePanels';
 import type { DashboardPanels } from '../dashboardPanels';
 import type { EvaluationPanels } from '../evaluationPanels';
 import type { JobRunner } from '../jobRunner';
+import type { NativeEngine } from '../nativeEngine';
 import type { RunStoreCache } from '../runStoreCache';
 import type { RunNode, RunsTreeNode, RunsTreeProvider } from '../runsTree';
 import { primaryWorkspaceFolder } from '../settings';
@@ -24,6 +25,10 @@ export interface CommandContext {
   /** The extension's global storage: the engine's data cache (DESIGN.md). */
   cacheFolder: string;
   extensionPath: string;
+  /** tfjs-node in the global storage (Set Up Native TensorFlow). */
+  native: NativeEngine;
+  /** The extension's globalState: remembered answers (the native set-up offer's "Don't ask again"). */
+  state: vscode.Memento;
 }
 
 /** A run folder from whatever a command was invoked with: a tree node, a Uri or a path. */
