@@ -14,7 +14,7 @@ import { accumulateMicroBatches, microBatchSizes, planStepMemory, planTrainingMe
 import { shardGradients, type ShardResult } from '../../../src/core/train/shardGradients';
 import { Sgd } from '../../../src/core/train/sgd';
 import { trainableVariables } from '../../../src/core/train/trainer';
-import { seededValues } from '../backend/backendComparison';
+import { maxDifference, seededValues } from '../backend/backendComparison';
 
 const loss = getLoss('logitnorm');
 const options = { tau: 0.04 };
@@ -23,17 +23,6 @@ function batch(n: number, shape: [number, number, number], seed: number): { x: t
   const x = tf.tensor4d(seededValues(n * shape[0] * shape[1] * shape[2], seed), [n, ...shape]);
   const y = tf.tensor1d(Array.from(seededValues(n, seed + 1)).map((v) => Math.floor((v + 1) * 5)), 'int32');
   return { x, y };
-}
-
-/** Largest |a - b| and largest |b|. */
-function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): { worst: number; scale: number } {
-  let worst = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    worst = Math.max(worst, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return { worst, scale };
 }
 
 async function values(r: ShardResult) {
