@@ -1,7 +1,8 @@
 /**
- * `npm run bench -- speed [--backends cpu,wasm,tensorflow] [--archs mlp,lenet,cnn] [--steps 10]`
+ * `npm run bench -- speed [--backends cpu,wasm,tensorflow] [--archs mlp,lenet,cnn,resnet18] [--steps 10]`
  *   [--out docs/results.md]: also write the tables into that file's speed section
- *   [--vs-pytorch [--torch-threads N]]: also PyTorch (a Python with torch) on the same networks, and each backend as a ratio to it
+ *   [--vs-pytorch [--torch-threads N]]: also PyTorch 2 at its default threads (the venv of npm run setup:torch, or
+ *   $PYTHON) on the same networks, and each backend as a ratio to it
  *
  * Training images/s per architecture and backend (median of several steps after warm-up), each as
  * a ratio to the pure-JS cpu backend measured in the same process; scoring images/s per scorer;
@@ -27,6 +28,7 @@ import { replicate } from './replicate';
 import { onnxBench } from './onnxInference';
 import { writeSection } from './markdownSections';
 import { bigNetCase, bigNets } from './bigNets';
+import { profileStep } from './profileStep';
 
 function median(values: number[]): number {
   const s = values.slice().sort((a, b) => a - b);
@@ -244,9 +246,20 @@ class PairedPytorch {
 
   private note: string | undefined;
 
+  /** The highest 1-minute load average seen right after a PyTorch measurement. */
+  private busiest = 0;
+
   /** Times `arch` in PyTorch now, as the reference of `column`'s next measurement. */
   measure(column: string, arch: string): void {
     if (!PYTORCH_ARCHS.includes(arch)) return;
+    try {
+      this.measureNow(column, arch);
+    } finally {
+      this.busiest = Math.max(this.busiest, os.loadavg()[0]);
+    }
+  }
+
+  private measureNow(column: string, arch: string): void {
     const t = timePytorchSteps(this.python, [arch], this.batch, this.steps, 2, this.threads);
     this.info ??= t;
     (this.paired[column] ??= {})[arch] = t.seconds[arch];
@@ -260,6 +273,12 @@ class PairedPytorch {
     print(`\nPyTorch ${torch} on the CPU (${this.python}, ${threads} thread${threads === 1 ? '' : 's'}, ${threadChoice}), same networks, batch, loss and optimizer, timed right before each of ours; ` +
       'x = PyTorch time / ours from each pair; the pytorch column is the median of its pairs');
     if (this.note) print(`note: ${this.note}`);
+    // PyTorch's own threads and ours make a load of about 2; more means other processes held cores.
+    if (threads > 1 && this.busiest > os.cpus().length + 1) {
+      print(`note: the machine was busy while PyTorch ran (1-minute load up to ${this.busiest.toFixed(1)} on ${os.cpus().length} cores). ` +
+        "PyTorch's threads wait on each other when another process holds a core, so its times at more than one thread are then far from its speed " +
+        '(seen here: an MLP step of 2 ms on one thread took 129 ms on two). Rerun on a quiet machine, or add --torch-threads 1.');
+    }
     print(`| training images/s (x = PyTorch time / ours) | PyTorch ${torch} | ${columns.join(' | ')} |`);
     print(`|---|---|${columns.map(() => '---').join('|')}|`);
     for (const arch of archs) {
@@ -277,11 +296,12 @@ class PairedPytorch {
 }
 
 const [command, ...rest] = process.argv.slice(2);
-const commands: Record<string, (argv: string[]) => Promise<void>> = { speed, replicate, onnx: onnxBench, 'big-nets': bigNets, 'big-net-case': bigNetCase };
+const commands: Record<string, (argv: string[]) => Promise<void>> = { speed, replicate, onnx: onnxBench, 'big-nets': bigNets, 'big-net-case': bigNetCase, 'profile-step': profileStep };
 const run = commands[command ?? 'speed'];
 if (!run) {
-  console.error(`usage: npm run bench -- speed [--backends cpu,wasm,tensorflow] [--archs mlp,lenet,cnn] [--steps 10] [--cpu-steps 2] [--vs-pytorch [--torch-threads N]] [--workers 2] [--out docs/results.md]\n       npm run bench -- onnx [--model FILE] [--batch 256] [--images 5000] [--threads N] [--vs-pytorch]
+  console.error(`usage: npm run bench -- speed [--backends cpu,wasm,tensorflow] [--archs mlp,lenet,cnn,resnet18] [--steps 10] [--cpu-steps 2] [--vs-pytorch [--torch-threads N]] [--workers 2] [--out docs/results.md]\n       npm run bench -- onnx [--model FILE] [--batch 256] [--images 5000] [--threads N] [--vs-pytorch]
        npm run bench -- big-nets [--backends wasm,tensorflow] [--archs wrn-40-2,resnet18,densenet-bc-100] [--batch 128] [--steps 2] [--data-dir ../shared/data/cifar10-subset]
+       npm run bench -- profile-step [--backend tensorflow] [--archs lenet,cnn] [--batch 128] [--steps 5] [--top 12]
        npm run bench -- replicate [--quick] [--pairings a,b,c] [--seeds 1,2,3] [--epochs 15] [--taus ...] [--cifar-dir DIR --ood-dirs D1,D2]`);
   process.exit(2);
 }
