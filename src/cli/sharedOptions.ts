@@ -32,7 +32,7 @@ export const COMMON_OPTIONS: OptionSpec = {
 
 /** A training run's settings (train, sweep, bench replicate): TrainConfig in kebab-case. */
 export const TRAIN_CONFIG_OPTIONS: OptionSpec = {
-  ...stringOptions('dataset', 'arch', 'loss', 'tau', 'lambda', 'epochs', 'batch-size', 'lr', 'momentum', 'weight-decay', 'schedule', 'dropout', 'seed', 'limit', 'ood-probe', 'probe-size', 'val-fraction', 'checkpoint-every', 'workers'),
+  ...stringOptions('dataset', 'arch', 'loss', 'tau', 'lambda', 'epochs', 'batch-size', 'lr', 'momentum', 'weight-decay', 'schedule', 'dropout', 'seed', 'limit', 'ood-probe', 'probe-size', 'val-fraction', 'checkpoint-every', 'workers', 'micro-batch'),
   ...booleanOptions('nesterov', 'no-nesterov', 'no-augment'),
 };
 
@@ -96,6 +96,7 @@ export function configFromArgs(values: OptionValues): TrainConfig {
     checkpointEvery: numberOption(values, 'checkpoint-every', d.checkpointEvery),
     dataDir: stringOption(values, 'data-dir'),
     ...(values.workers !== undefined ? { workers: numberOption(values, 'workers', 1) } : {}),
+    ...(values['micro-batch'] !== undefined ? { microBatch: numberOption(values, 'micro-batch', 1) } : {}),
   };
   return validateTrainConfig(config);
 }

@@ -14,9 +14,9 @@ export const TRAIN_USAGE = `usage: ood-lens train --dataset mnist --arch lenet -
          [--epochs 5] [--batch-size 128] [--lr LR] [--momentum 0.9] [--nesterov|--no-nesterov] [--weight-decay 5e-4]
          [--schedule cosine|step:80,140|constant[+warmup:EPOCHS]] [--dropout 0.3] [--seed 1] [--limit N] [--no-augment]
          [--ood-probe gaussian] [--probe-size 1000] [--val-fraction 0.1] [--checkpoint-every 1]
-         [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--workers 1] [--data-dir DIR] [--cache-dir DIR]
+         [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--workers 1] [--micro-batch N] [--data-dir DIR] [--cache-dir DIR]
          [--out RUNS_DIR] [--events jsonl]
-       ood-lens train --resume RUN [--epochs N] [--workers N] [--out RUNS_DIR] [--events jsonl]
+       ood-lens train --resume RUN [--epochs N] [--workers N] [--micro-batch N] [--out RUNS_DIR] [--events jsonl]
 architectures: mlp, lenet, cnn, cnn-bn (batch norm before the logits), wrn-40-2, resnet18, resnet34, densenet-bc-100
 ${RECIPE_SUMMARY}`;
 
@@ -41,6 +41,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     config = { ...run.record.config, ...(epochs !== undefined ? { epochs: numberOption(values, 'epochs', 0) } : {}) };
     if (values.backend !== undefined) config.backend = backendOption(values);
     if (values.workers !== undefined) config.workers = numberOption(values, 'workers', 1);
+    if (values['micro-batch'] !== undefined) config.microBatch = numberOption(values, 'micro-batch', 1);
     validateTrainConfig(config);
     if (run.record.epochsDone >= config.epochs && run.observedStatus === 'done') {
       throw new UserInputError(`run ${run.id} already finished its ${config.epochs} epochs; pass --epochs N (N > ${config.epochs}) to train it further`, resume, `--epochs > ${config.epochs}`);

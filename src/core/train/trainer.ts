@@ -14,7 +14,8 @@ import { loadModelFromDir, modelToFiles, readTensorFiles, tensorsToFiles } from 
 import type { Run } from '../runs/runStore';
 import type { TrainConfig } from './config';
 import { prepareData } from './runData';
-import { explainMemoryFailure } from '../backend/memoryLimit';
+import { explainMemoryFailure, memoryBudget } from '../backend/memoryLimit';
+import { movingStatistics, planTrainingMemory, stepGradients } from './microBatches';
 
 export { prepareData, prepareIdData, type IdData, type PreparedData } from './runData';
 import { firstIndices, summariseLogits, yieldToEventLoop } from './forward';
@@ -78,20 +79,20 @@ export function checkTrainNames(config: TrainConfig): void {
  * checkpoint stays on disk) and UserInputError for bad input.
  */
 export async function train(run: Run<TrainConfig>, context: TrainContext): Promise<'done' | 'cancelled'> {
-  const seen: { imageShape?: number[] } = {};
+  const seen: { imageShape?: number[]; microBatch?: number } = {};
   try {
     return await trainOrThrow(run, context, seen);
   } catch (e) {
     // A step too big for the WebAssembly heap is the user's batch size, said so, not a crash.
     const config = run.record.config;
-    const error = explainMemoryFailure(e, { backend: context.backend.name, arch: config.arch, batchSize: config.batchSize, imageShape: seen.imageShape ?? [] }) ?? e;
+    const error = explainMemoryFailure(e, { backend: context.backend.name, arch: config.arch, batchSize: config.batchSize, imageShape: seen.imageShape ?? [], microBatch: seen.microBatch }) ?? e;
     // Whatever stopped the run, run.json says so; the checkpoints already written stay.
     run.update({ status: 'failed', error: (error as Error).message, pid: undefined });
     throw error;
   }
 }
 
-async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext, seen: { imageShape?: number[] }): Promise<'done' | 'cancelled'> {
+async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext, seen: { imageShape?: number[]; microBatch?: number }): Promise<'done' | 'cancelled'> {
   const config = run.record.config;
   const hooks = context.hooks ?? {};
   const emit = (e: EventBody) => hooks.onEvent?.(e);
@@ -138,7 +139,34 @@ async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext, seen: 
     else log(`warning: ${resumeFrom.dir} has no optimizer state; momentum restarts from zero`);
   }
 
+  const lossOptions = { tau: config.tau, lambda: config.lambda };
+  // Before the first step: what a step takes on this backend, and the micro-batches it needs.
+  const memoryPlan = await planTrainingMemory(
+    model,
+    (n) => {
+      const indices = Array.from({ length: n }, (_, i) => i % trainSet.count);
+      return { x: toTensor(trainSet, indices, norm), y: labelsTensor(trainSet, indices) };
+    },
+    (x, y) => shardGradients(model, variables, x, y, lossEntry, lossOptions),
+    {
+      budget: memoryBudget(context.backend.name),
+      batchSize: config.batchSize,
+      pendingOptimizerBytes: config.momentum > 0 ? Math.max(0, 4 * variables.reduce((n, v) => n + v.size, 0) - sgd.stateBytes()) : 0,
+      requested: config.microBatch,
+      backend: context.backend.name,
+      arch: config.arch,
+      imageShape: expectedShape,
+    },
+  );
+  log(memoryPlan.summary);
+  seen.microBatch = memoryPlan.microBatch;
+  if (memoryPlan.microBatch < config.batchSize && movingStatistics(model).length > 0) {
+    log('batch norm: each micro-batch is normalised with its own statistics; the moving averages get one update a step, from the whole batch (microBatches.ts)');
+  }
+
   const parallel = await startDataParallel(config, model, [trainSet.height, trainSet.width, trainSet.channels], dataset.numClasses, log);
+  const computeShard = (xs: tf.Tensor4D, ys: tf.Tensor1D, dropoutStep: number): ShardResult | Promise<ShardResult> =>
+    parallel ? parallel.compute(model, variables, xs, ys, dropoutStep) : shardGradients(model, variables, xs, ys, lossEntry, lossOptions);
 
   run.update({ status: 'running', backend: context.backend, pid: process.pid, error: undefined });
   emit({
@@ -185,10 +213,8 @@ async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext, seen: 
         setDropoutStep(epoch * stepsPerEpoch + step);
         const x = toTensor(trainSet, batch, norm, { aug: augmentation, rng });
         const y = labelsTensor(trainSet, batch);
-        const lossOptions = { tau: config.tau, lambda: config.lambda };
-        const result: ShardResult = parallel
-          ? await parallel.compute(model, variables, x, y, epoch * stepsPerEpoch + step)
-          : shardGradients(model, variables, x, y, lossEntry, lossOptions);
+        const dropoutStep = epoch * stepsPerEpoch + step;
+        const result = await stepGradients(model, x, y, memoryPlan.microBatch, (xs, ys) => computeShard(xs, ys, dropoutStep));
         const { value, grads, correct: batchCorrect, normSum } = result;
         const lossValue = (await value.data())[0];
         if (!Number.isFinite(lossValue)) {
