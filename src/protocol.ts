@@ -14,6 +14,9 @@ export const WORKER_PROTOCOL_VERSION = 1;
 // The history.jsonl record is the run store's format (core/runs/history.ts); the `epoch` event carries it.
 import type { EpochStats } from './core/runs/history';
 export type { EpochStats };
+// A tau sweep's states are its record's (core/sweep/sweepRecord.ts); the `sweep` event and the sweep panel carry them.
+import type { SweepPointStatus, SweepStatus } from './core/sweep/sweepStatus';
+export type { SweepPointStatus, SweepStatus };
 
 export type JobKind = 'train' | 'evaluate' | 'sweep';
 
@@ -24,6 +27,8 @@ export type WorkerEvent =
   | { v: number; type: 'checkpoint'; runId: string; epoch: number; path: string }
   | { v: number; type: 'warning'; runId: string; code: string; message: string }
   | { v: number; type: 'evaluation'; runId: string; checkpoint: string; evaluationId: string; path: string }
+  /** A tau sweep's record (`sweepFile`) changed: the sweep's status, and the tau that changed (`ood-lens sweep`). */
+  | { v: number; type: 'sweep'; sweepId: string; sweepFile: string; status: SweepStatus; taus: number[]; point?: { index: number; tau: number; status: SweepPointStatus; runId?: string } }
   | { v: number; type: 'finished'; job: JobKind; runId: string; status: 'done' | 'cancelled'; summary?: Record<string, number | string> }
   | { v: number; type: 'error'; job: JobKind; runId?: string; message: string; userError: boolean };
 
@@ -158,8 +163,6 @@ export interface CompareState {
 export interface CompareViewState {
   runDirs: string[];
 }
-
-export type SweepPointStatus = 'queued' | 'training' | 'evaluating' | 'done' | 'failed' | 'cancelled';
 
 /** One tau of a sweep: its run, where it is, and its averages once its evaluation landed. */
 export interface SweepPoint {

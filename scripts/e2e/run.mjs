@@ -6,7 +6,7 @@
 // timeout or Ctrl-C, and ends with "e2e: N passed, N failed" (exit 1 when any failed).
 //
 // Options: --keep             leave the run folder (/tmp/ood-lens-e2e-*) for a look afterwards;
-//          --only=ui,host      run only these stages (package checks, ui, host); default all.
+//          --only=ui,host      run only these stages (package checks, ui, host, native); default all.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { CheckRecorder } from './checks.mjs';
@@ -19,6 +19,7 @@ import { checkEngineRuntime, checkVsixContents } from './packageChecks.mjs';
 import { ensurePrerequisites } from './prerequisites.mjs';
 import { ProcessOwner } from './processes.mjs';
 import { runUiTests, seedRunFolder } from './uiTest.mjs';
+import { nativeStageEnv, runNativeEngineUiTest } from './uiNativeEngine.mjs';
 import { launchBrowser } from './workbench.mjs';
 import { linkMnistDataFolder, writeWorkspaceSettings } from './workspaceSettings.mjs';
 
@@ -26,10 +27,8 @@ const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'
 const EXTENSION_ID = 'ood-lens.ood-lens';
 const VSIX_PATH = join(PROJECT_ROOT, 'ood-lens.vsix');
 const ARTIFACTS_DIR = join(PROJECT_ROOT, 'artifacts', 'e2e');
-/** Everything after the installs (build, package, code-server, both test stages). */
-const TEST_STAGES_TIMEOUT_MILLISECONDS = 30 * 60 * 1000;
 const keepRunFolder = process.argv.includes('--keep');
-const ALL_STAGES = ['package', 'ui', 'host'];
+const ALL_STAGES = ['package', 'ui', 'host', 'native'];
 const onlyArgument = process.argv.find((argument) => argument.startsWith('--only='));
 const stages = new Set(onlyArgument ? onlyArgument.slice('--only='.length).split(',') : ALL_STAGES);
 for (const stage of stages) {
@@ -38,6 +37,8 @@ for (const stage of stages) {
     process.exit(2);
   }
 }
+/** Everything after the installs (build, package, code-server, the test stages); a cold native set-up may take 25 minutes more. */
+const TEST_STAGES_TIMEOUT_MILLISECONDS = (stages.has('native') ? 60 : 30) * 60 * 1000;
 
 const startedAt = Date.now();
 const seconds = () => ((Date.now() - startedAt) / 1000).toFixed(1).padStart(6);
@@ -96,12 +97,13 @@ function runFolders() {
     browserProfile: join(runFolder, 'chromium-profile'),
     uiWorkspace: join(runFolder, 'workspace-ui'),
     hostWorkspace: join(runFolder, 'workspace-host-tests'),
+    nativeWorkspace: join(runFolder, 'workspace-native'),
   };
   for (const folder of Object.values(folders)) mkdirSync(folder, { recursive: true });
   return folders;
 }
 
-const STAGE_NAMES = { package: 'the package checks', ui: 'the UI checks', host: 'the extension-host suite' };
+const STAGE_NAMES = { package: 'the package checks', ui: 'the UI checks', host: 'the extension-host suite', native: 'the native-engine checks' };
 
 /** Says which of the selected `among` stages will not run, and why. */
 function skipStages(reason, among = ALL_STAGES) {
@@ -133,7 +135,7 @@ async function main() {
   if (!packaged) return skipStages('there is no .vsix');
 
   const folders = runFolders();
-  const env = codeServerEnv(folders);
+  const env = { ...codeServerEnv(folders), ...nativeStageEnv(PROJECT_ROOT) };
   writeUserSettings(folders.userData);
   const dataFolder = linkMnistDataFolder(PROJECT_ROOT, folders.root);
   for (const workspace of [folders.uiWorkspace, folders.hostWorkspace]) writeWorkspaceSettings(workspace, dataFolder);
@@ -153,7 +155,7 @@ async function main() {
       log(checkEngineRuntime(extensionFolder, { ...env, NODE_PATH: '' }));
     });
   }
-  if (!stages.has('ui') && !stages.has('host')) return;
+  if (!stages.has('ui') && !stages.has('host') && !stages.has('native')) return;
 
   const port = await freePort();
   let baseUrl;
@@ -161,20 +163,26 @@ async function main() {
     baseUrl = await startCodeServer({ owner, bin: codeServerBin, port, userDataDir: folders.userData, extensionsDir: folders.extensions, env, logFile: join(ARTIFACTS_DIR, 'code-server.log') });
     log(`code-server ${baseUrl}`);
   });
-  if (!started) return skipStages('code-server did not start', ['ui', 'host']);
+  if (!started) return skipStages('code-server did not start', ['ui', 'host', 'native']);
 
   let context;
   const browserUp = await check('setup: headless Chromium starts', async () => {
     context = await launchBrowser({ owner, userDataDir: folders.browserProfile, env: { ...env, HOME: folders.home, TMPDIR: folders.tmp } });
   });
-  if (!browserUp) return skipStages('Chromium did not start', ['ui', 'host']);
+  if (!browserUp) return skipStages('Chromium did not start', ['ui', 'host', 'native']);
 
   if (stages.has('ui')) {
     seedRunFolder(folders.uiWorkspace);
     await runUiTests({ context, baseUrl, workspace: folders.uiWorkspace, artifactsDir: ARTIFACTS_DIR, projectRoot: PROJECT_ROOT, recorder, log });
   }
-  if (!stages.has('host')) return;
+  if (stages.has('host')) await runHostStage({ context, baseUrl, folders, extensionFolder });
+  // Last: once it has set up tfjs-node, every job of this code-server uses it.
+  if (stages.has('native')) {
+    await runNativeEngineUiTest({ context, baseUrl, workspace: folders.nativeWorkspace, dataFolder, userDataDir: folders.userData, artifactsDir: ARTIFACTS_DIR, recorder, log });
+  }
+}
 
+async function runHostStage({ context, baseUrl, folders, extensionFolder }) {
   const resultsFile = join(folders.root, 'host-test-results.json');
   let suiteFile;
   const bundled = await check('host: the extension-host suite bundles', async () => {

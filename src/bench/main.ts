@@ -1,7 +1,8 @@
 /**
- * `npm run bench -- speed [--backends cpu,wasm,tensorflow] [--archs mlp,lenet,cnn] [--steps 10]`
+ * `npm run bench -- speed [--backends cpu,wasm,tensorflow] [--archs mlp,lenet,cnn,resnet18] [--steps 10]`
  *   [--out docs/results.md]: also write the tables into that file's speed section
- *   [--vs-pytorch [--torch-threads N]]: also PyTorch (a Python with torch) on the same networks, and each backend as a ratio to it
+ *   [--vs-pytorch [--torch-threads N]]: also PyTorch 2 at its default threads (the venv of npm run setup:torch, or
+ *   $PYTHON) on the same networks, and each backend as a ratio to it
  *
  * Training images/s per architecture and backend (median of several steps after warm-up), each as
  * a ratio to the pure-JS cpu backend measured in the same process; scoring images/s per scorer;
@@ -14,7 +15,9 @@ import { initBackend, tf, type BackendName } from '../core/backend';
 import { buildModel } from '../core/models/registry';
 import { getLoss } from '../core/losses';
 import { Sgd } from '../core/train/sgd';
-import { forward } from '../core/train/forward';
+import { shardGradients } from '../core/train/shardGradients';
+import { microBatchSizes, planTrainingMemory, stepGradients } from '../core/train/microBatches';
+import { memoryBudget } from '../core/backend/memoryLimit';
 import { trainableVariables } from '../core/train/trainer';
 import { createScorer } from '../core/scorers';
 import { detectionMetrics } from '../core/metrics';
@@ -24,6 +27,8 @@ import { PYTORCH_ARCHS, findTorchPython, timePytorchSteps, type PytorchTimes } f
 import { replicate } from './replicate';
 import { onnxBench } from './onnxInference';
 import { writeSection } from './markdownSections';
+import { bigNetCase, bigNets } from './bigNets';
+import { profileStep } from './profileStep';
 
 function median(values: number[]): number {
   const s = values.slice().sort((a, b) => a - b);
@@ -33,30 +38,41 @@ function median(values: number[]): number {
 
 const INPUT: Record<string, [number, number, number]> = { mlp: [28, 28, 1], lenet: [28, 28, 1], cnn: [28, 28, 1], 'wrn-40-2': [32, 32, 3], resnet18: [32, 32, 3] };
 
-/** Median seconds of one SGD step of `arch` at `batch` on the current backend. */
-async function trainStepSeconds(arch: string, batch: number, steps: number, warmup: number): Promise<number> {
+/**
+ * Median seconds of one SGD step of `arch` at `batch` on the current backend, the trainer's way:
+ * the step's memory planned first, in micro-batches where the batch does not fit (microBatches.ts).
+ */
+async function trainStepSeconds(arch: string, batch: number, steps: number, warmup: number): Promise<{ seconds: number; microBatches: number }> {
   const shape = INPUT[arch] ?? [32, 32, 3];
   const model = buildModel({ arch, inputShape: shape, numClasses: 10, seed: 1, dropout: 0 });
   const variables = trainableVariables(model);
   const sgd = new Sgd({ momentum: 0.9, nesterov: false, weightDecay: 5e-4 });
   const rng = createRng(7);
-  const x = tf.tidy(() => tf.randomNormal([batch, ...shape], 0, 1, 'float32', 3) as tf.Tensor4D);
-  const y = tf.tensor1d(Array.from({ length: batch }, () => rng.int(10)), 'int32');
+  const images = (n: number, seed: number) => tf.tidy(() => tf.randomNormal([n, ...shape], 0, 1, 'float32', seed) as tf.Tensor4D);
+  const labels = (n: number) => tf.tensor1d(Array.from({ length: n }, () => rng.int(10)), 'int32');
   const loss = getLoss('logitnorm');
+  const compute = (xs: tf.Tensor4D, ys: tf.Tensor1D) => shardGradients(model, variables, xs, ys, loss, { tau: 0.04 });
+  const backend = tf.getBackend();
+  const plan = await planTrainingMemory(model, (n) => ({ x: images(n, 4), y: labels(n) }), compute, {
+    budget: memoryBudget(backend), batchSize: batch, pendingOptimizerBytes: 4 * variables.reduce((n, v) => n + v.size, 0), backend, arch, imageShape: shape,
+  });
+  if (plan.microBatch < batch) console.error(`  ${plan.summary}`);
+  const x = images(batch, 3);
+  const y = labels(batch);
   const times: number[] = [];
   for (let i = 0; i < warmup + steps; i++) {
     const t0 = process.hrtime.bigint();
-    const { value, grads } = tf.variableGrads(() => loss.fn(forward(model, x, true).logits, y, { tau: 0.04 }), variables);
+    const { value, grads, correct, normSum } = await stepGradients(model, x, y, plan.microBatch, compute);
     await value.data();
     sgd.step(variables, grads, 0.01);
     await variables[0].data();
-    tf.dispose([value, grads]);
+    tf.dispose([value, grads, correct, normSum]);
     if (i >= warmup) times.push(Number(process.hrtime.bigint() - t0) / 1e9);
   }
   tf.dispose([x, y]);
   sgd.dispose();
   model.dispose();
-  return median(times);
+  return { seconds: median(times), microBatches: microBatchSizes(batch, plan.microBatch).length };
 }
 
 /** Median seconds of one data-parallel SGD step of `arch` over `threads` threads on the current backend. */
@@ -136,6 +152,8 @@ async function speed(argv: string[]): Promise<void> {
   if (typeof torchOrWhy === 'string') print(`PyTorch: not available (${torchOrWhy})\n`);
   const torch = typeof torchOrWhy === 'string' ? undefined : torchOrWhy;
   const trainTimes: Record<string, Record<string, number>> = {};
+  /** Backend -> architecture -> micro-batches a step took, where the batch did not fit at once. */
+  const splitNotes: Record<string, Record<string, number>> = {};
   const scoreTimes: Record<string, Record<string, number>> = {};
   const loaded: string[] = [];
   for (const b of backends) {
@@ -153,7 +171,9 @@ async function speed(argv: string[]): Promise<void> {
     for (const arch of archs) {
       const isCpu = b === 'cpu';
       torch?.measure(b, arch);
-      trainTimes[b][arch] = await trainStepSeconds(arch, batch, isCpu ? cpuSteps : steps, isCpu ? 1 : 2);
+      const t = await trainStepSeconds(arch, batch, isCpu ? cpuSteps : steps, isCpu ? 1 : 2);
+      trainTimes[b][arch] = t.seconds;
+      if (t.microBatches > 1) (splitNotes[b] ??= {})[arch] = t.microBatches;
       console.error(`  train ${arch}: ${(trainTimes[b][arch] * 1000).toFixed(1)} ms/step`);
     }
     if (workers > 1 && b === 'wasm') {
@@ -176,8 +196,11 @@ async function speed(argv: string[]): Promise<void> {
   const trained = Object.keys(trainTimes);
   print(`| training images/s (x vs cpu) | ${trained.join(' | ')} |`);
   print(`|---|${trained.map(() => '---').join('|')}|`);
-  for (const arch of archs) print(`| ${arch} | ${trained.map((b) => `${(batch / trainTimes[b][arch]).toFixed(0)}${ratio(b, trainTimes, arch)}`).join(' | ')} |`);
-  torch?.print(archs, trained, trainTimes, print);
+  const cell = (b: string, arch: string) => `${(batch / trainTimes[b][arch]).toFixed(batch / trainTimes[b][arch] < 100 ? 1 : 0)}${splitNotes[b]?.[arch] ? ` [${splitNotes[b][arch]} micro-batches]` : ''}`;
+  for (const arch of archs) print(`| ${arch} | ${trained.map((b) => `${cell(b, arch)}${ratio(b, trainTimes, arch)}`).join(' | ')} |`);
+  torch?.print(archs, trained, trainTimes, print, cell);
+  const splits = Object.entries(splitNotes).flatMap(([b, byArch]) => Object.entries(byArch).map(([arch, k]) => `${arch} on ${b} in ${k}`));
+  if (splits.length) print(`\n[k micro-batches]: the batch did not fit the backend's memory and each step ran in k micro-batches, gradients accumulated (${splits.join(', ')})`);
   print(`\n| scoring images/s, LeNet, batch 256 (x vs cpu) | ${loaded.join(' | ')} |`);
   print(`|---|${loaded.map(() => '---').join('|')}|`);
   for (const s of scorers) print(`| ${s} | ${loaded.map((b) => `${(256 / scoreTimes[b][s]).toFixed(0)}${ratio(b, scoreTimes, s)}`).join(' | ')} |`);
@@ -214,24 +237,49 @@ class PairedPytorch {
 
   static start(batch: number, steps: number, threads: number): PairedPytorch | string {
     const found = findTorchPython();
-    return found.ok ? new PairedPytorch(found.python, batch, steps, threads) : found.why;
+    if (!found.ok) return found.why;
+    if (found.note) console.error(`PyTorch: ${found.note}`);
+    const paired = new PairedPytorch(found.python, batch, steps, threads);
+    paired.note = found.note;
+    return paired;
   }
+
+  private note: string | undefined;
+
+  /** The highest 1-minute load average seen right after a PyTorch measurement. */
+  private busiest = 0;
 
   /** Times `arch` in PyTorch now, as the reference of `column`'s next measurement. */
   measure(column: string, arch: string): void {
     if (!PYTORCH_ARCHS.includes(arch)) return;
+    try {
+      this.measureNow(column, arch);
+    } finally {
+      this.busiest = Math.max(this.busiest, os.loadavg()[0]);
+    }
+  }
+
+  private measureNow(column: string, arch: string): void {
     const t = timePytorchSteps(this.python, [arch], this.batch, this.steps, 2, this.threads);
     this.info ??= t;
     (this.paired[column] ??= {})[arch] = t.seconds[arch];
     console.error(`  pytorch ${arch}: ${(t.seconds[arch] * 1000).toFixed(1)} ms/step (paired with ${column})`);
   }
 
-  print(archs: string[], columns: string[], trainTimes: Record<string, Record<string, number>>, print: (line: string) => void): void {
+  print(archs: string[], columns: string[], trainTimes: Record<string, Record<string, number>>, print: (line: string) => void, cell: (column: string, arch: string) => string): void {
     if (!this.info) return;
     const { torch, threads } = this.info;
-    print(`\nPyTorch ${torch} on the CPU (${this.python}, ${threads} thread${threads === 1 ? '' : 's'}), same networks, batch, loss and optimizer, timed right before each of ours; ` +
+    const threadChoice = this.threads > 0 ? `--torch-threads ${this.threads}` : 'its default';
+    print(`\nPyTorch ${torch} on the CPU (${this.python}, ${threads} thread${threads === 1 ? '' : 's'}, ${threadChoice}), same networks, batch, loss and optimizer, timed right before each of ours; ` +
       'x = PyTorch time / ours from each pair; the pytorch column is the median of its pairs');
-    print(`| training images/s (x = PyTorch time / ours) | pytorch | ${columns.join(' | ')} |`);
+    if (this.note) print(`note: ${this.note}`);
+    // PyTorch's own threads and ours make a load of about 2; more means other processes held cores.
+    if (threads > 1 && this.busiest > os.cpus().length + 1) {
+      print(`note: the machine was busy while PyTorch ran (1-minute load up to ${this.busiest.toFixed(1)} on ${os.cpus().length} cores). ` +
+        "PyTorch's threads wait on each other when another process holds a core, so its times at more than one thread are then far from its speed " +
+        '(seen here: an MLP step of 2 ms on one thread took 129 ms on two). Rerun on a quiet machine, or add --torch-threads 1.');
+    }
+    print(`| training images/s (x = PyTorch time / ours) | PyTorch ${torch} | ${columns.join(' | ')} |`);
     print(`|---|---|${columns.map(() => '---').join('|')}|`);
     for (const arch of archs) {
       const refs = columns.map((c) => this.paired[c]?.[arch]).filter((v): v is number => v !== undefined);
@@ -239,18 +287,21 @@ class PairedPytorch {
       const cells = columns.map((c) => {
         const ref = this.paired[c]?.[arch];
         const ours = trainTimes[c]?.[arch];
-        return ref === undefined || ours === undefined ? '-' : `${(this.batch / ours).toFixed(0)} (x${(ref / ours).toFixed(2)})`;
+        return ref === undefined || ours === undefined ? '-' : `${cell(c, arch)} (x${(ref / ours).toFixed(2)})`;
       });
-      print(`| ${arch} | ${(this.batch / median(refs)).toFixed(0)} | ${cells.join(' | ')} |`);
+      const reference = this.batch / median(refs);
+      print(`| ${arch} | ${reference.toFixed(reference < 100 ? 1 : 0)} | ${cells.join(' | ')} |`);
     }
   }
 }
 
 const [command, ...rest] = process.argv.slice(2);
-const commands: Record<string, (argv: string[]) => Promise<void>> = { speed, replicate, onnx: onnxBench };
+const commands: Record<string, (argv: string[]) => Promise<void>> = { speed, replicate, onnx: onnxBench, 'big-nets': bigNets, 'big-net-case': bigNetCase, 'profile-step': profileStep };
 const run = commands[command ?? 'speed'];
 if (!run) {
-  console.error(`usage: npm run bench -- speed [--backends cpu,wasm,tensorflow] [--archs mlp,lenet,cnn] [--steps 10] [--cpu-steps 2] [--vs-pytorch [--torch-threads N]] [--workers 2] [--out docs/results.md]\n       npm run bench -- onnx [--model FILE] [--batch 256] [--images 5000] [--threads N] [--vs-pytorch]
+  console.error(`usage: npm run bench -- speed [--backends cpu,wasm,tensorflow] [--archs mlp,lenet,cnn,resnet18] [--steps 10] [--cpu-steps 2] [--vs-pytorch [--torch-threads N]] [--workers 2] [--out docs/results.md]\n       npm run bench -- onnx [--model FILE] [--batch 256] [--images 5000] [--threads N] [--vs-pytorch]
+       npm run bench -- big-nets [--backends wasm,tensorflow] [--archs wrn-40-2,resnet18,densenet-bc-100] [--batch 128] [--steps 2] [--data-dir ../shared/data/cifar10-subset]
+       npm run bench -- profile-step [--backend tensorflow] [--archs lenet,cnn] [--batch 128] [--steps 5] [--top 12]
        npm run bench -- replicate [--quick] [--pairings a,b,c] [--seeds 1,2,3] [--epochs 15] [--taus ...] [--cifar-dir DIR --ood-dirs D1,D2]`);
   process.exit(2);
 }

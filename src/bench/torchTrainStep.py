@@ -1,10 +1,11 @@
 """The PyTorch side of `npm run bench -- speed --vs-pytorch`.
 
 Times one training step (forward, LogitNorm loss, backward, SGD with momentum and weight decay)
-of the same networks as src/core/models (mlp, lenet, cnn) on 28x28x1 inputs, on the CPU, and
-prints one JSON object: {"torch": version, "threads": n, "seconds": {arch: median seconds}}.
+of the same networks as src/core/models (mlp, lenet, cnn on 28x28x1 inputs; the CIFAR ResNet-18
+on 32x32x3), on the CPU, and prints one JSON object:
+{"torch": version, "threads": n, "seconds": {arch: median seconds}}.
 
-usage: python3 torchTrainStep.py --archs mlp,lenet,cnn --batch 128 --steps 10 --warmup 2 [--threads N]
+usage: python3 torchTrainStep.py --archs mlp,lenet,cnn,resnet18 --batch 128 --steps 10 --warmup 2 [--threads N]
 (--threads 0, the default, keeps PyTorch's own choice, as a user's script would.)
 """
 import argparse
@@ -40,7 +41,41 @@ def cnn() -> nn.Module:
     )
 
 
-MODELS = {"mlp": mlp, "lenet": lenet, "cnn": cnn}
+class BasicBlock(nn.Module):
+    # conv3x3 (stride s) -> BN -> ReLU -> conv3x3 -> BN, plus the shortcut (the input, or
+    # conv1x1 (stride s) -> BN when the shape changes), then ReLU; convs without bias (resNet.ts).
+    def __init__(self, in_width: int, out_width: int, stride: int):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_width, out_width, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(out_width)
+        self.conv2 = nn.Conv2d(out_width, out_width, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(out_width)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or in_width != out_width:
+            self.shortcut = nn.Sequential(nn.Conv2d(in_width, out_width, 1, stride=stride, bias=False), nn.BatchNorm2d(out_width))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return F.relu(out + self.shortcut(x))
+
+
+def resnet18() -> nn.Module:
+    # The CIFAR ResNet-18 (kuangliu's pytorch-cifar, resNet.ts): conv3x3 64 -> BN -> ReLU, four
+    # stages of two basic blocks (64, 128, 256, 512; strides 1, 2, 2, 2), global average pool -> 10.
+    layers = [nn.Conv2d(3, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU()]
+    in_width = 64
+    for width, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+        for block in range(2):
+            layers.append(BasicBlock(in_width, width, stride if block == 0 else 1))
+            in_width = width
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 10)]
+    return nn.Sequential(*layers)
+
+
+MODELS = {"mlp": mlp, "lenet": lenet, "cnn": cnn, "resnet18": resnet18}
+# Input (channels, height, width) per network: the MNIST-sized ones and the CIFAR-sized ResNet.
+INPUTS = {"mlp": (1, 28, 28), "lenet": (1, 28, 28), "cnn": (1, 28, 28), "resnet18": (3, 32, 32)}
 
 
 def logit_norm_loss(logits: torch.Tensor, target: torch.Tensor, tau: float = 0.04) -> torch.Tensor:
@@ -55,7 +90,7 @@ def step_seconds(arch: str, batch: int, steps: int, warmup: int) -> float:
     model.train()
     # The bench's tfjs side: SGD momentum 0.9, no Nesterov, weight decay 5e-4, lr 0.01.
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
-    x = torch.randn(batch, 1, 28, 28)
+    x = torch.randn(batch, *INPUTS[arch])
     y = torch.randint(0, 10, (batch,))
     times = []
     for i in range(warmup + steps):
@@ -74,7 +109,7 @@ def step_seconds(arch: str, batch: int, steps: int, warmup: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--archs", default="mlp,lenet,cnn")
+    parser.add_argument("--archs", default="mlp,lenet,cnn,resnet18")
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)

@@ -1,9 +1,11 @@
 import { isUserInputError } from '../core/errors';
 import { WORKER_PROTOCOL_VERSION } from '../protocol';
+import { backendCommand } from './commands/backend';
 import { evaluateCommand } from './commands/evaluate';
 import { metricsCommand } from './commands/metrics';
 import { reportCommand } from './commands/report';
 import { runsCommand } from './commands/runs';
+import { sweepCommand } from './commands/sweep';
 import { trainCommand } from './commands/train';
 
 const USAGE = `ood-lens: train classifiers with LogitNorm and evaluate OOD detection
@@ -11,9 +13,11 @@ const USAGE = `ood-lens: train classifiers with LogitNorm and evaluate OOD detec
 commands:
   train      train (or --resume) a run; ood-lens train --help
   evaluate   OOD detection and calibration of a checkpoint; ood-lens evaluate --help
+  sweep      the tau sweep (Figure 5): a LogitNorm run per tau, each evaluated; ood-lens sweep --help
   metrics    FPR95 / AUROC / AUPR of two files of scores from any model
   report     the paper's tables (1, 2, 4, 5) from evaluated runs
   runs       list runs and their status
+  backend    the TensorFlow.js backend a job would use here, and why
   help       this text
 
 Errors you can fix print one line and exit 2; --events jsonl writes JSON events on stdout.`;
@@ -21,9 +25,11 @@ Errors you can fix print one line and exit 2; --events jsonl writes JSON events 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   train: trainCommand,
   evaluate: evaluateCommand,
+  sweep: sweepCommand,
   metrics: metricsCommand,
   report: reportCommand,
   runs: runsCommand,
+  backend: backendCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -9,6 +9,8 @@ import { ProgressBar, formatSeconds } from './progressBar';
  */
 export class Output {
   readonly bar = new ProgressBar();
+  /** Within a tau sweep, which tau the progress bar is of ("tau 0.01 (2/5) "). */
+  private barPrefix = '';
 
   /**
    * @param jsonEvents stdout is the JSON event stream
@@ -47,7 +49,7 @@ export class Output {
         if (e.imagesPerSecond !== undefined) parts.push(`${e.imagesPerSecond.toFixed(0)} img/s`);
         if (e.etaSeconds !== undefined) parts.push(`ETA ${formatSeconds(e.etaSeconds)}`);
         if (e.message) parts.push(e.message);
-        this.bar.update(e.epoch !== undefined ? `epoch ${e.epoch}` : e.job, e.step, e.totalSteps, parts.join('  '));
+        this.bar.update(`${this.barPrefix}${e.epoch !== undefined ? `epoch ${e.epoch}` : e.job}`, e.step, e.totalSteps, parts.join('  '));
         break;
       }
       case 'epoch': {
@@ -67,7 +69,16 @@ export class Output {
       case 'evaluation':
         this.info(`evaluation ${e.evaluationId} written to ${e.path}`);
         break;
+      case 'sweep': {
+        const point = e.point;
+        // One line when a tau starts training, starts its evaluation or ends; the bars between say which tau.
+        if (!point || point.status === 'queued' || (point.status === 'training' && point.runId !== undefined)) break;
+        this.barPrefix = `tau ${point.tau} (${point.index + 1}/${e.taus.length}) `;
+        this.info(`${this.barPrefix}${point.status}${point.runId ? `: ${point.runId}` : ''}`);
+        break;
+      }
       case 'finished':
+        if (e.job === 'sweep') this.barPrefix = '';
         this.info(`${e.job} ${e.runId}: ${e.status}`);
         break;
       case 'error':

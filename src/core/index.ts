@@ -30,6 +30,9 @@ export { loadDataset, loadOodSet, DATASETS } from './data';
 export { RunStore, Run, defaultRunsRoot } from './runs/runStore';
 export { loadModelFromDir, modelToFiles } from './runs/checkpoint';
 export { train, prepareData, TrainingDivergedError } from './train/trainer';
+// The tau sweep (Figure 5) as `ood-lens sweep` runs it, and one experiment trained then evaluated.
+export { runTauSweep, trainAndEvaluate } from './sweep/tauSweep';
+export { readSweepRecord, bestTauOf, type SweepRecord } from './sweep/sweepRecord';
 export { DEFAULT_TRAIN_CONFIG, validateTrainConfig, type TrainConfig } from './train/config';
 export { WORKER_PROTOCOL_VERSION, parseWorkerEvent, type WorkerEvent } from '../protocol';
 export type { EpochStats } from './runs/history';

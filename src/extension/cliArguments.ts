@@ -38,26 +38,45 @@ export interface EvaluateOptions {
   runsFolder: string;
 }
 
-export function trainArguments(options: TrainOptions): string[] {
-  const args = [
-    'train',
-    '--dataset', options.dataset,
-    '--arch', options.architecture,
-    '--loss', options.loss,
-    '--epochs', String(options.epochs),
-    '--batch-size', String(options.batchSize),
-    '--backend', options.backend,
-  ];
+/** The flags of a training run's settings but its loss: train and sweep take them alike. */
+function runSettingArguments(options: Omit<TrainOptions, 'loss' | 'tau' | 'lambda'>): string[] {
+  const args = ['--dataset', options.dataset, '--arch', options.architecture, '--epochs', String(options.epochs), '--batch-size', String(options.batchSize), '--backend', options.backend];
   if (options.lr !== undefined) args.push('--lr', String(options.lr));
-  if (options.loss === 'logitnorm') args.push('--tau', String(options.tau));
-  if (options.loss === 'logitpenalty') args.push('--lambda', String(options.lambda));
   if (options.schedule) args.push('--schedule', options.schedule);
   if (options.seed !== undefined) args.push('--seed', String(options.seed));
   if (options.limit !== undefined && options.limit > 0) args.push('--limit', String(options.limit));
   if (options.oodProbe) args.push('--ood-probe', options.oodProbe);
   if (options.dataFolder) args.push('--data-dir', options.dataFolder);
   if (options.cacheFolder) args.push('--cache-dir', options.cacheFolder);
+  return args;
+}
+
+export function trainArguments(options: TrainOptions): string[] {
+  const args = ['train', ...runSettingArguments(options), '--loss', options.loss];
+  if (options.loss === 'logitnorm') args.push('--tau', String(options.tau));
+  if (options.loss === 'logitpenalty') args.push('--lambda', String(options.lambda));
   args.push('--out', options.runsFolder, '--events', 'jsonl');
+  return args;
+}
+
+export interface SweepOptions {
+  taus: number[];
+  /** Every setting of a run but the loss (LogitNorm) and its tau. */
+  train: Omit<TrainOptions, 'loss' | 'tau' | 'lambda'>;
+  oodSets: string[];
+  scorers: string[];
+  /** The scorer whose FPR95 is plotted and chosen by. */
+  scorer: string;
+  oodCount?: number;
+}
+
+/** `ood-lens sweep ...`: the whole tau sweep as one job (core/sweep/tauSweep.ts). */
+export function sweepArguments(options: SweepOptions): string[] {
+  if (options.taus.length < 2) throw new Error('a sweep needs two or more taus');
+  if (options.oodSets.length === 0) throw new Error('a sweep needs at least one OOD set');
+  const args = ['sweep', '--taus', options.taus.join(','), ...runSettingArguments(options.train), '--ood', options.oodSets.join(','), '--scorers', options.scorers.join(','), '--scorer', options.scorer];
+  if (options.oodCount !== undefined && options.oodCount > 0) args.push('--ood-count', String(options.oodCount));
+  args.push('--out', options.train.runsFolder, '--events', 'jsonl');
   return args;
 }
 

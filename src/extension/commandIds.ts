@@ -15,6 +15,7 @@ export const COMMAND_IDS = {
   refreshRuns: 'oodLens.refreshRuns',
   openEvaluation: 'oodLens.openEvaluation',
   showLog: 'oodLens.showLog',
+  setUpNativeTensorflow: 'oodLens.setUpNativeTensorflow',
 } as const;
 
 export type CommandId = (typeof COMMAND_IDS)[keyof typeof COMMAND_IDS];

@@ -13,6 +13,7 @@ import { fullTrain, quickTrain, trainPresetOf } from './commands/trainCommands';
 import { evaluate, evaluateModel, evaluateModelPresetOf, evaluatePresetOf, openEvaluation } from './commands/evaluateCommands';
 import { cancelJob, compareRuns, deleteRun, exportReport, reportPresetOf } from './commands/runCommands';
 import { sweepPresetOf, sweepTau } from './commands/sweepCommand';
+import { nativeSetupPresetOf, setUpNativeTensorflow } from './commands/nativeSetupCommand';
 
 export type { CommandContext } from './commands/commandHelpers';
 
@@ -43,6 +44,7 @@ export function registerCommands(context: CommandContext): vscode.Disposable[] {
     vscode.commands.registerCommand(COMMAND_IDS.compareRuns, guarded('Compare Runs', (argument, second) => compareRuns(context, argument, second))),
     vscode.commands.registerCommand(COMMAND_IDS.sweepTau, guarded('Sweep tau', (argument) => sweepTau(context, sweepPresetOf(argument)))),
     vscode.commands.registerCommand(COMMAND_IDS.showLog, () => runner.output.show(true)),
+    vscode.commands.registerCommand(COMMAND_IDS.setUpNativeTensorflow, guarded('Set Up Native TensorFlow', (argument) => setUpNativeTensorflow(context, nativeSetupPresetOf(argument)))),
     vscode.commands.registerCommand(COMMAND_IDS.openDashboard, guarded('Open Run Dashboard', async (argument?: unknown) => {
       const runDir = runDirOf(argument);
       if (runDir) {

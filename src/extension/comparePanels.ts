@@ -12,7 +12,7 @@ import { COMPARE_VIEW_TYPE } from './commandIds';
 import { compareStateOf } from './compareState';
 import { KeyedPanels } from './keyedPanels';
 import { OwnedWebviewPanel } from './ownedWebviewPanel';
-import { listEvaluations } from './runFolders';
+import type { RunStoreCache } from './runStoreCache';
 
 /** Reported by a compare webview after it drew its table. */
 export interface CompareRenderedReport {
@@ -33,10 +33,15 @@ class ComparePanel extends OwnedWebviewPanel<CompareToExtension> {
     readonly runDirs: string[],
     title: string,
     assetsRoot: vscode.Uri,
+    private readonly cache: RunStoreCache,
     private readonly onRendered: (report: CompareRenderedReport) => void,
     onDisposed: () => void,
   ) {
     super(webviewPanel, title, assetsRoot, onDisposed);
+  }
+
+  protected override async stateVersion(): Promise<string | undefined> {
+    return (await Promise.all(this.runDirs.map((runDir) => this.cache.run(runDir)))).map((run) => run.version).join(',');
   }
 
   protected onMessage(message: Exclude<CompareToExtension, { type: 'ready' }>): void {
@@ -47,7 +52,7 @@ class ComparePanel extends OwnedWebviewPanel<CompareToExtension> {
   protected async postState(): Promise<void> {
     const viewState: CompareViewState = { runDirs: this.runDirs };
     try {
-      const inputs = await Promise.all(this.runDirs.map(async (runDir) => ({ runDir, evaluations: await listEvaluations(runDir) })));
+      const inputs = await Promise.all(this.runDirs.map(async (runDir) => ({ runDir, evaluations: (await this.cache.run(runDir)).evaluations })));
       this.post({ type: 'compareState', state: compareStateOf(inputs), viewState });
     } catch (error) {
       this.post({ type: 'error', message: `Could not compare ${this.runDirs.map((runDir) => path.basename(runDir)).join(', ')}: ${error instanceof Error ? error.message : String(error)}` });
@@ -60,16 +65,14 @@ export class ComparePanels extends KeyedPanels<ComparePanel> {
   private readonly renderedEmitter = new vscode.EventEmitter<CompareRenderedReport>();
   readonly onDidRender: vscode.Event<CompareRenderedReport> = this.renderedEmitter.event;
 
-  constructor(extensionUri: vscode.Uri) {
-    super(extensionUri, COMPARE_VIEW_TYPE);
-  }
+  protected readonly viewType = COMPARE_VIEW_TYPE;
 
   protected titleOf(key: string): string {
     return `OOD Lens: compare ${runDirsOfKey(key).map((runDir) => path.basename(runDir)).join(' · ')}`;
   }
 
   protected create(webviewPanel: vscode.WebviewPanel, key: string, onDisposed: () => void): ComparePanel {
-    return new ComparePanel(webviewPanel, runDirsOfKey(key), this.titleOf(key), this.assetsRoot, (report) => this.renderedEmitter.fire(report), onDisposed);
+    return new ComparePanel(webviewPanel, runDirsOfKey(key), this.titleOf(key), this.assetsRoot, this.cache, (report) => this.renderedEmitter.fire(report), onDisposed);
   }
 
   show(runDirs: string[], options: { preserveFocus?: boolean } = {}): vscode.WebviewPanel {

@@ -8,10 +8,11 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BatchProgress, DashboardToExtension, DashboardViewState } from '../protocol';
 import { COMMAND_IDS, DASHBOARD_VIEW_TYPE } from './commandIds';
-import { dashboardStateOfRun, sampleDashboardState } from './dashboardState';
+import { dashboardStateOf, sampleDashboardState } from './dashboardState';
 import { LatestValueThrottle } from './latestValueThrottle';
 import { KeyedPanels } from './keyedPanels';
 import { OwnedWebviewPanel } from './ownedWebviewPanel';
+import type { RunStoreCache } from './runStoreCache';
 
 /** Reported by a webview after Chart.js drew: how many canvas pixels are not transparent. */
 export interface ChartRenderedReport {
@@ -53,6 +54,7 @@ class DashboardPanel extends OwnedWebviewPanel<DashboardToExtension> {
     webviewPanel: vscode.WebviewPanel,
     readonly runDir: string | undefined,
     assetsRoot: vscode.Uri,
+    private readonly cache: RunStoreCache,
     private readonly onChartRendered: (report: ChartRenderedReport) => void,
     onProgressPosted: (report: ProgressPostedReport) => void,
     onDisposed: () => void,
@@ -90,11 +92,15 @@ class DashboardPanel extends OwnedWebviewPanel<DashboardToExtension> {
     }
   }
 
-  /** Reads the run from disk and sends the whole state. */
+  protected override async stateVersion(): Promise<string | undefined> {
+    return this.runDir ? String((await this.cache.run(this.runDir)).version) : 'sample';
+  }
+
+  /** The run as the run store cache has it (read again only when a change touched it), whole. */
   protected async postState(): Promise<void> {
     const viewState: DashboardViewState = { runDir: this.runDir };
     try {
-      const state = this.runDir ? await dashboardStateOfRun(this.runDir) : sampleDashboardState();
+      const state = this.runDir ? dashboardStateOf(await this.cache.run(this.runDir)) : sampleDashboardState();
       this.post({ type: 'dashboardState', state, viewState });
       if (this.progress) this.progressThrottle.push(this.progress);
     } catch (error) {
@@ -113,9 +119,7 @@ export class DashboardPanels extends KeyedPanels<DashboardPanel> {
   /** The latest batch of each run a job of this window trains now, for a dashboard opened mid-epoch. */
   private readonly latestProgress = new Map<string, BatchProgress>();
 
-  constructor(extensionUri: vscode.Uri) {
-    super(extensionUri, DASHBOARD_VIEW_TYPE);
-  }
+  protected readonly viewType = DASHBOARD_VIEW_TYPE;
 
   /** Shows the dashboard of `runDir` (the sample chart when undefined), opening it if needed. */
   show(runDir: string | undefined, options: { preserveFocus?: boolean } = {}): vscode.WebviewPanel {
@@ -149,6 +153,7 @@ export class DashboardPanels extends KeyedPanels<DashboardPanel> {
       webviewPanel,
       runDir,
       this.assetsRoot,
+      this.cache,
       (report) => this.chartRenderedEmitter.fire(report),
       (report) => this.progressPostedEmitter.fire(report),
       onDisposed,

@@ -1,9 +1,10 @@
 /**
- * Builds the whole state of a dashboard panel from a run folder on disk, or the fixed sample
- * shown before any run exists. Pure data shaping; the webview only draws what this returns.
+ * Builds the whole state of a dashboard panel from a run folder as read (the run store cache's
+ * snapshot), or the fixed sample shown before any run exists. Pure data shaping; the webview only
+ * draws what this returns.
  */
 import type { ChartSeries, DashboardState, EpochStats } from '../protocol';
-import { readHistory, readRunSummary } from './runFolders';
+import type { RunSnapshot } from './runStoreCache';
 
 /** Config keys shown first, in this order; the rest follow alphabetically. */
 const LEADING_CONFIG_KEYS = ['dataset', 'arch', 'loss', 'tau', 'epochs', 'seed', 'backend'];
@@ -46,13 +47,12 @@ export function trainingSeries(history: EpochStats[]): Pick<DashboardState, 'los
   };
 }
 
-export async function dashboardStateOfRun(runDir: string): Promise<DashboardState> {
-  const summary = await readRunSummary(runDir);
-  const history = await readHistory(runDir);
+export function dashboardStateOf(run: Pick<RunSnapshot, 'summary' | 'history'>): DashboardState {
+  const { summary, history } = run;
   const facts = configFacts(summary.config);
   if (typeof summary.bestTestAccuracy === 'number') facts.unshift({ key: 'best test accuracy', value: `${(100 * summary.bestTestAccuracy).toFixed(2)}%` });
   // Warnings first (after an error): a runaway logit norm is what a user must not miss.
-  for (const warning of [...(summary.warnings ?? [])].reverse()) facts.unshift({ key: 'warning', value: warning });
+  for (const warning of [...summary.warnings].reverse()) facts.unshift({ key: 'warning', value: warning });
   if (summary.error) facts.unshift({ key: 'error', value: summary.error });
   if (summary.problem) facts.unshift({ key: 'problem', value: summary.problem });
   return {

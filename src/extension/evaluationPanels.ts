@@ -10,8 +10,8 @@ import * as vscode from 'vscode';
 import type { EvaluationToExtension, EvaluationViewState } from '../protocol';
 import { COMMAND_IDS, EVALUATION_VIEW_TYPE } from './commandIds';
 import { KeyedPanels } from './keyedPanels';
-import { readEvaluationFile } from './runFolders';
 import { OwnedWebviewPanel } from './ownedWebviewPanel';
+import type { RunStoreCache } from './runStoreCache';
 
 /** Reported by an evaluation webview after its histograms were drawn. */
 export interface HistogramsRenderedReport {
@@ -30,6 +30,7 @@ class EvaluationPanel extends OwnedWebviewPanel<EvaluationToExtension> {
     webviewPanel: vscode.WebviewPanel,
     readonly evaluationFile: string,
     assetsRoot: vscode.Uri,
+    private readonly cache: RunStoreCache,
     private readonly onHistogramsRendered: (report: HistogramsRenderedReport) => void,
     onDisposed: () => void,
   ) {
@@ -55,9 +56,14 @@ class EvaluationPanel extends OwnedWebviewPanel<EvaluationToExtension> {
     }
   }
 
+  /** The file is written once; its run's version changes when the file appears or goes. */
+  protected override async stateVersion(): Promise<string | undefined> {
+    return String((await this.cache.run(this.runDir)).version);
+  }
+
   protected async postState(): Promise<void> {
     const viewState: EvaluationViewState = { evaluationFile: this.evaluationFile };
-    const read = await readEvaluationFile(this.evaluationFile);
+    const read = await this.cache.evaluation(this.evaluationFile);
     if (!read) {
       this.post({ type: 'error', message: `${this.evaluationFile} is missing or is not an OOD Lens evaluation file.` });
       return;
@@ -80,12 +86,10 @@ export class EvaluationPanels extends KeyedPanels<EvaluationPanel> {
   private readonly renderedEmitter = new vscode.EventEmitter<HistogramsRenderedReport>();
   readonly onDidRenderHistograms: vscode.Event<HistogramsRenderedReport> = this.renderedEmitter.event;
 
-  constructor(extensionUri: vscode.Uri) {
-    super(extensionUri, EVALUATION_VIEW_TYPE);
-  }
+  protected readonly viewType = EVALUATION_VIEW_TYPE;
 
   protected create(webviewPanel: vscode.WebviewPanel, evaluationFile: string, onDisposed: () => void): EvaluationPanel {
-    return new EvaluationPanel(webviewPanel, evaluationFile, this.assetsRoot, (report) => this.renderedEmitter.fire(report), onDisposed);
+    return new EvaluationPanel(webviewPanel, evaluationFile, this.assetsRoot, this.cache, (report) => this.renderedEmitter.fire(report), onDisposed);
   }
 
   protected titleOf(evaluationFile: string): string {

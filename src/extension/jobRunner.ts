@@ -1,5 +1,5 @@
 /**
- * Runs the engine's jobs (`node <extension>/dist/cli.js train|evaluate ... --events jsonl`) as
+ * Runs the engine's jobs (`node <extension>/dist/cli.js train|evaluate|sweep ... --events jsonl`) as
  * child processes, one after the other from a queue, never in the extension host. Each job gets
  * a progress notification with Cancel (SIGTERM to the child: the engine stops at the next batch
  * and marks its run `cancelled`), the status-bar item while it runs, and its whole output in the
@@ -11,11 +11,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { backendLabel } from '../core/backend/backendNames';
 import { parseWorkerEvent, type JobKind, type WorkerEvent } from '../protocol';
 import { COMMAND_IDS } from './commandIds';
 import { JobQueue, type JobSummary, type QueuedJob, type RunningJob } from './jobQueue';
 import { LineSplitter } from './lineSplitter';
-import { markRunCancelledAfterKill } from './runFolders';
+import { markRunCancelledAfterKill } from '../core/runs/runRecord';
+import { markSweepCancelledAfterKill } from '../core/sweep/sweepRecord';
 
 export const OUTPUT_CHANNEL_NAME = 'OOD Lens';
 /**
@@ -56,8 +58,10 @@ export interface JobOutcome {
   userError?: boolean;
   /** Evaluation files the job wrote (evaluate). */
   evaluationFiles: string[];
-  /** Checkpoint folders the job wrote (train). */
+  /** Checkpoint folders the job wrote (train, sweep). */
   checkpoints: string[];
+  /** The record of the tau sweep the job ran (sweep). */
+  sweepFile?: string;
 }
 
 export interface JobEvent {
@@ -69,6 +73,11 @@ export interface JobEvent {
 /** What the status bar and the progress notification say about a running job. */
 interface JobProgress {
   runId?: string;
+  /** Within a tau sweep: which tau of how many ("tau 0.01 (2/5)"). */
+  sweep?: { index: number; count: number; text: string };
+  /** The engine's backend (the `started` event's) and why it was picked. */
+  backend?: string;
+  backendReason?: string;
   totalEpochs?: number;
   epoch?: number;
   step?: number;
@@ -78,17 +87,18 @@ interface JobProgress {
 
 function progressText(progress: JobProgress): string {
   const parts: string[] = [];
+  if (progress.sweep) parts.push(progress.sweep.text);
   if (progress.epoch !== undefined) parts.push(`epoch ${progress.epoch}${progress.totalEpochs ? `/${progress.totalEpochs}` : ''}`);
   if (progress.step !== undefined && progress.totalSteps) parts.push(`step ${progress.step}/${progress.totalSteps}`);
   if (progress.message) parts.push(progress.message);
   return parts.join(' · ');
 }
 
-/** 0..100: epochs done plus the fraction of the current epoch (or of the whole job). */
+/** 0..100: epochs done plus the fraction of the current epoch (or of the whole job); in a sweep, of its taus. */
 function progressPercent(progress: JobProgress): number {
   const stepFraction = progress.step !== undefined && progress.totalSteps ? Math.min(1, progress.step / progress.totalSteps) : 0;
-  if (progress.totalEpochs && progress.epoch !== undefined) return (100 * (progress.epoch - 1 + stepFraction)) / progress.totalEpochs;
-  return 100 * stepFraction;
+  const within = progress.totalEpochs && progress.epoch !== undefined ? (progress.epoch - 1 + stepFraction) / progress.totalEpochs : stepFraction;
+  return progress.sweep ? (100 * (progress.sweep.index + within)) / progress.sweep.count : 100 * within;
 }
 
 class ChildJob implements RunningJob<JobOutcome> {
@@ -105,6 +115,7 @@ class ChildJob implements RunningJob<JobOutcome> {
     readonly id: number,
     private readonly request: JobRequest,
     private readonly cliPath: string,
+    private readonly environment: JobEnvironment,
     private readonly log: (line: string) => void,
     private readonly onEvent: (event: JobEvent) => void,
     private readonly onProgress: () => void,
@@ -127,6 +138,11 @@ class ChildJob implements RunningJob<JobOutcome> {
     return progressPercent(this.progress);
   }
 
+  /** The engine's backend and why, once the job's `started` event said so. */
+  get backend(): { name: string; reason: string } | undefined {
+    return this.progress.backend ? { name: this.progress.backend, reason: this.progress.backendReason ?? '' } : undefined;
+  }
+
   /** The progress notification calls this with its `report`; updates go there from now on. */
   attachProgress(report: (text: string, percent: number) => void): void {
     this.reportProgress = report;
@@ -143,7 +159,7 @@ class ChildJob implements RunningJob<JobOutcome> {
       // ELECTRON_RUN_AS_NODE makes it plain Node.
       child = spawn(process.execPath, args, {
         cwd: this.request.cwd,
-        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+        env: this.environment({ ...process.env, ELECTRON_RUN_AS_NODE: '1' }),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
     } catch (error) {
@@ -170,16 +186,27 @@ class ChildJob implements RunningJob<JobOutcome> {
       this.child = undefined;
       this.outcome.exitCode = code;
       this.outcome.signal = signal ?? undefined;
-      if (this.cancelRequested && signal === 'SIGKILL' && this.request.kind === 'train' && this.outcome.runDir) {
-        const runDir = this.outcome.runDir;
-        void markRunCancelledAfterKill(runDir, child.pid, 'cancelled: the training process did not stop on SIGTERM and was killed; complete epochs and checkpoints are kept')
-          .then((marked) => this.log(`[job ${this.id}] ${marked ? 'marked' : 'did not need to mark'} ${runDir} cancelled`))
-          .catch((error: unknown) => this.log(`[job ${this.id}] could not mark ${runDir} cancelled: ${String(error)}`))
-          .finally(() => this.settle(code, signal, resolve));
+      if (this.cancelRequested && signal === 'SIGKILL') {
+        void this.markCancelledAfterKill(child.pid).finally(() => this.settle(code, signal, resolve));
         return;
       }
       this.settle(code, signal, resolve);
     });
+  }
+
+  /**
+   * A child killed after it ignored SIGTERM cannot mark what it was writing: the run it trained
+   * (through the engine's own run.json updater) and the sweep it ran are marked cancelled here.
+   */
+  private async markCancelledAfterKill(pid: number | undefined): Promise<void> {
+    const reason = 'cancelled: the engine process did not stop on SIGTERM and was killed; complete epochs and checkpoints are kept';
+    const runDir = this.outcome.runDir;
+    try {
+      if (runDir && this.request.kind !== 'evaluate') this.log(`[job ${this.id}] ${markRunCancelledAfterKill(runDir, pid, reason) ? 'marked' : 'did not need to mark'} ${runDir} cancelled`);
+      if (this.outcome.sweepFile) this.log(`[job ${this.id}] ${(await markSweepCancelledAfterKill(this.outcome.sweepFile, reason)) ? 'marked' : 'did not need to mark'} ${this.outcome.sweepFile} cancelled`);
+    } catch (error) {
+      this.log(`[job ${this.id}] could not mark what it wrote cancelled: ${String(error)}`);
+    }
   }
 
   private settle(code: number | null, signal: NodeJS.Signals | null, resolve: (outcome: JobOutcome) => void): void {
@@ -211,6 +238,8 @@ class ChildJob implements RunningJob<JobOutcome> {
         this.outcome.runDir = event.runDir;
         this.progress.runId = event.runId;
         this.progress.totalEpochs = event.totalEpochs;
+        this.progress.backend = event.backend;
+        this.progress.backendReason = event.backendReason;
         this.log(`[job ${this.id}] ${event.job} ${event.runId} on ${event.backend} (${event.backendReason})`);
         this.log(`[job ${this.id}] run folder ${event.runDir}`);
         break;
@@ -240,7 +269,16 @@ class ChildJob implements RunningJob<JobOutcome> {
         this.outcome.evaluationFiles.push(event.path);
         this.log(`[job ${this.id}] evaluation ${event.evaluationId}: ${event.path}`);
         break;
+      case 'sweep':
+        this.outcome.sweepFile = event.sweepFile;
+        if (event.point) {
+          this.progress.sweep = { index: event.point.index, count: event.taus.length, text: `tau ${event.point.tau} (${event.point.index + 1}/${event.taus.length})` };
+          this.log(`[job ${this.id}] tau ${event.point.tau}: ${event.point.status}${event.point.runId ? ` (${event.point.runId})` : ''}`);
+        }
+        break;
       case 'finished':
+        // A sweep's own end; the train and evaluate jobs inside it end on their own too.
+        if (event.job !== this.request.kind) break;
         this.finishedStatus = event.status;
         this.outcome.runId ??= event.runId;
         if (event.summary) this.log(`[job ${this.id}] ${event.status}: ${JSON.stringify(event.summary)}`);
@@ -273,9 +311,14 @@ class ChildJob implements RunningJob<JobOutcome> {
   }
 }
 
+/** Gives a job's child process its environment (the native engine's variables, when it is set up). */
+export type JobEnvironment = (base: NodeJS.ProcessEnv) => NodeJS.ProcessEnv;
+
 export class JobRunner implements vscode.Disposable {
   readonly output: vscode.OutputChannel;
   private readonly statusBarItem: vscode.StatusBarItem;
+  /** Names the engine of the running job ("OOD Lens: tfjs-node", "OOD Lens: wasm"). */
+  private readonly engineItem: vscode.StatusBarItem;
   private readonly queue: JobQueue<JobOutcome>;
   private readonly running = new Map<number, ChildJob>();
   /** The request of every job not finished yet: what jobs() says of a queued job's run folder. */
@@ -289,12 +332,14 @@ export class JobRunner implements vscode.Disposable {
   private nextId = 1;
   private readonly cliPath: string;
 
-  constructor(extensionPath: string) {
+  constructor(extensionPath: string, private readonly environment: JobEnvironment = (base) => base) {
     this.cliPath = path.join(extensionPath, 'dist', 'cli.js');
     this.output = vscode.window.createOutputChannel(OUTPUT_CHANNEL_NAME);
     this.statusBarItem = vscode.window.createStatusBarItem('oodLens.job', vscode.StatusBarAlignment.Left, 10);
     this.statusBarItem.name = 'OOD Lens job';
     this.statusBarItem.command = COMMAND_IDS.cancelJob;
+    this.engineItem = vscode.window.createStatusBarItem('oodLens.engine', vscode.StatusBarAlignment.Left, 9);
+    this.engineItem.name = 'OOD Lens engine';
     this.queue = new JobQueue<JobOutcome>(() => this.updateStatusBar());
   }
 
@@ -313,6 +358,13 @@ export class JobRunner implements vscode.Disposable {
 
   cancel(id: number): boolean {
     return this.queue.cancel(id);
+  }
+
+  /** The `--backend` a job not finished yet asked the engine for ('auto' unless a setting or "Train..." named one). */
+  requestedBackend(id: number): string | undefined {
+    const args = this.requests.get(id)?.args ?? [];
+    const at = args.indexOf('--backend');
+    return at >= 0 ? args[at + 1] : undefined;
   }
 
   /** Queues a job; resolves with its outcome once it ran (or was cancelled before it started). */
@@ -342,7 +394,7 @@ export class JobRunner implements vscode.Disposable {
   }
 
   private start(id: number, request: JobRequest): RunningJob<JobOutcome> {
-    const job = new ChildJob(id, request, this.cliPath, (line) => this.log(line), (event) => this.eventEmitter.fire(event), () => this.updateStatusBar());
+    const job = new ChildJob(id, request, this.cliPath, this.environment, (line) => this.log(line), (event) => this.eventEmitter.fire(event), () => this.updateStatusBar());
     this.running.set(id, job);
     void job.done.then(() => this.running.delete(id));
     void vscode.window.withProgress(
@@ -374,9 +426,11 @@ export class JobRunner implements vscode.Disposable {
     const running = this.queue.running;
     if (!running) {
       this.statusBarItem.hide();
+      this.engineItem.hide();
       return;
     }
     const job = this.running.get(running.id);
+    this.updateEngineItem(job);
     const waiting = this.queue.waiting.length;
     const detail = job ? job.statusText : running.title;
     this.statusBarItem.text = `$(sync~spin) OOD Lens: ${job ? `${Math.floor(job.percent)}%` : 'starting'}${waiting > 0 ? ` (+${waiting} queued)` : ''}`;
@@ -384,10 +438,26 @@ export class JobRunner implements vscode.Disposable {
     this.statusBarItem.show();
   }
 
+  /** The running job's engine, as its `started` event named it; hidden until then. */
+  private updateEngineItem(job: ChildJob | undefined): void {
+    const backend = job?.backend;
+    if (!backend) {
+      this.engineItem.hide();
+      return;
+    }
+    const native = backend.name === 'tensorflow' || backend.name === 'tensorflow-gpu';
+    this.engineItem.text = `$(${native ? 'zap' : 'circuit-board'}) OOD Lens: ${backendLabel(backend.name)}`;
+    this.engineItem.tooltip = `The engine of "${job.statusText}": ${backendLabel(backend.name)}\n${backend.reason}` +
+      (native ? '' : '\nClick to set up native TensorFlow (tfjs-node), several times faster.');
+    this.engineItem.command = native ? COMMAND_IDS.showLog : COMMAND_IDS.setUpNativeTensorflow;
+    this.engineItem.show();
+  }
+
   dispose(): void {
     this.queue.dispose();
     for (const job of this.running.values()) job.cancel();
     this.statusBarItem.dispose();
+    this.engineItem.dispose();
     this.eventEmitter.dispose();
     this.finishedEmitter.dispose();
     this.output.dispose();

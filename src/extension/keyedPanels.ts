@@ -6,14 +6,18 @@
 import * as vscode from 'vscode';
 import { WEBVIEW_ASSETS_FOLDER } from './webviewHtml';
 import type { OwnedWebviewPanel } from './ownedWebviewPanel';
+import type { RunStoreCache } from './runStoreCache';
 
 export abstract class KeyedPanels<Panel extends OwnedWebviewPanel> implements vscode.Disposable {
   protected readonly panels = new Map<string, Panel>();
   protected readonly assetsRoot: vscode.Uri;
+  /** The webview panel type these panels are (their serializer's). */
+  protected abstract readonly viewType: string;
 
+  /** `cache`: the run folders as last read, which every panel reads what it shows from. */
   constructor(
     extensionUri: vscode.Uri,
-    private readonly viewType: string,
+    protected readonly cache: RunStoreCache,
   ) {
     this.assetsRoot = vscode.Uri.joinPath(extensionUri, ...WEBVIEW_ASSETS_FOLDER);
   }
@@ -58,9 +62,9 @@ export abstract class KeyedPanels<Panel extends OwnedWebviewPanel> implements vs
     return panel;
   }
 
-  /** Re-sends every open panel's state, read from disk again. */
+  /** Re-sends the state of every open panel whose runs changed (the run store cache says which). */
   refreshAll(): void {
-    for (const panel of this.panels.values()) void panel.sendState();
+    for (const panel of this.panels.values()) void panel.refresh();
   }
 
   dispose(): void {

@@ -7,7 +7,7 @@
  */
 import * as vscode from 'vscode';
 import type { ExtensionToWebview, MetricsToExtension, MetricsViewState } from '../protocol';
-import { readEvaluationFile } from './runFolders';
+import type { RunStoreCache } from './runStoreCache';
 import type { RunsTreeNode } from './runsTree';
 import { WEBVIEW_ASSETS_FOLDER, webviewHtml } from './webviewHtml';
 
@@ -52,7 +52,10 @@ export class MetricsViewProvider implements vscode.WebviewViewProvider, vscode.D
   readonly onDidRender: vscode.Event<MetricsRenderedReport> = this.renderedEmitter.event;
   private readonly assetsRoot: vscode.Uri;
 
-  constructor(extensionUri: vscode.Uri) {
+  constructor(
+    extensionUri: vscode.Uri,
+    private readonly cache: RunStoreCache,
+  ) {
     this.assetsRoot = vscode.Uri.joinPath(extensionUri, ...WEBVIEW_ASSETS_FOLDER);
   }
 
@@ -124,7 +127,7 @@ export class MetricsViewProvider implements vscode.WebviewViewProvider, vscode.D
         selectedRow: 0,
       };
     } else {
-      const read = await readEvaluationFile(this.selection.file);
+      const read = await this.cache.evaluation(this.selection.file);
       state = read
         ? { title: `${read.result.runId} · epoch ${read.result.checkpoint.epoch}`, evaluation: read.result, selectedRow: this.selection.row }
         : { title: 'Evaluation missing', hint: `${this.selection.file} could not be read.`, selectedRow: 0 };

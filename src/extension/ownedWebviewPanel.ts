@@ -45,8 +45,18 @@ export abstract class OwnedWebviewPanel<Incoming extends { type: string } = Read
   /** Handles the webview's messages other than `ready`. */
   protected abstract onMessage(message: Exclude<Incoming, ReadyMessage>): void;
 
-  /** Reads what the panel shows from disk and posts it whole. */
+  /** Reads what the panel shows (through the run store cache) and posts it whole. */
   protected abstract postState(): Promise<void>;
+
+  /**
+   * A key of what the panel shows that changes when it does (the run store cache's versions of
+   * its runs), so `refresh` can skip a redraw; undefined: not known, always redraw.
+   */
+  protected async stateVersion(): Promise<string | undefined> {
+    return undefined;
+  }
+
+  private postedVersion: string | undefined;
 
   /** Whether the webview has said it is ready and the panel is open. */
   protected get isReady(): boolean {
@@ -56,6 +66,16 @@ export abstract class OwnedWebviewPanel<Incoming extends { type: string } = Read
   /** Sends the whole state, once the webview has said it is ready. */
   async sendState(): Promise<void> {
     if (!this.webviewReady || this.disposed) return;
+    this.postedVersion = await this.stateVersion();
+    await this.postState();
+  }
+
+  /** Sends the state again only when what the panel shows changed since it was last sent. */
+  async refresh(): Promise<void> {
+    if (!this.webviewReady || this.disposed) return;
+    const version = await this.stateVersion();
+    if (version !== undefined && version === this.postedVersion) return;
+    this.postedVersion = version;
     await this.postState();
   }
 

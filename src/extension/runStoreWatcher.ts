@@ -1,6 +1,8 @@
 /**
  * Watches the run store `<folder>/.oodlens/runs/` of every workspace folder and fires one
- * debounced event when anything in it changes. The tree and the open dashboards listen to it.
+ * debounced event, with the paths that changed, when anything in it changes. The run store
+ * cache (runStoreCache.ts) reads again only the run folders those paths are in; the tree and
+ * the open panels then redraw what changed.
  *
  * Two kinds of watchers, because VS Code's alone loses events on Linux:
  *  - a VS Code FileSystemWatcher (the workspace's recursive watcher) on the run store and the
@@ -18,7 +20,8 @@
 import { promises as fs, watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { listRunDirs } from './runFolders';
+import { listRunDirsAsync } from '../core/runs/runRecord';
+import type { ChangedPaths } from './runStoreCache';
 import { runsRootOfFolder, SETTINGS_SECTION } from './settings';
 
 const DEBOUNCE_MILLISECONDS = 200;
@@ -44,8 +47,10 @@ async function isDirectory(folder: string): Promise<boolean> {
 }
 
 export class RunStoreWatcher implements vscode.Disposable {
-  private readonly changeEmitter = new vscode.EventEmitter<void>();
-  readonly onDidChange: vscode.Event<void> = this.changeEmitter.event;
+  private readonly changeEmitter = new vscode.EventEmitter<ChangedPaths>();
+  /** The paths that changed since the last event, or 'all' when a change cannot say (a setting, a workspace folder). */
+  readonly onDidChange: vscode.Event<ChangedPaths> = this.changeEmitter.event;
+  private pending: Set<string> | 'all' = new Set();
 
   private workspaceWatchers: vscode.FileSystemWatcher[] = [];
   /** Node watchers by folder path: each runs root that exists and each run folder in it. */
@@ -75,9 +80,10 @@ export class RunStoreWatcher implements vscode.Disposable {
       const glob = runStoreGlob(folder.uri.fsPath, runsRootOfFolder(folder));
       if (!glob) return [];
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, glob));
-      watcher.onDidCreate(() => this.fireSoon());
-      watcher.onDidChange(() => this.fireSoon());
-      watcher.onDidDelete(() => this.fireSoon());
+      const changed = (uri: vscode.Uri) => this.fireSoon([uri.fsPath]);
+      watcher.onDidCreate(changed);
+      watcher.onDidChange(changed);
+      watcher.onDidDelete(changed);
       return watcher;
     });
     void this.syncFolderWatchers();
@@ -90,7 +96,7 @@ export class RunStoreWatcher implements vscode.Disposable {
       const runsRoot = runsRootOfFolder(workspaceFolder);
       if (!(await isDirectory(runsRoot))) continue;
       wanted.add(runsRoot);
-      for (const runDir of await listRunDirs(runsRoot)) {
+      for (const runDir of await listRunDirsAsync(runsRoot)) {
         wanted.add(runDir);
         // A second evaluation only changes evaluations/, which the run folder's watcher does not see.
         const evaluations = path.join(runDir, 'evaluations');
@@ -106,12 +112,13 @@ export class RunStoreWatcher implements vscode.Disposable {
     for (const folder of wanted) {
       if (this.folderWatchers.has(folder)) continue;
       try {
-        const watcher = watch(folder, { persistent: false }, () => this.fireSoon());
+        // Node names the entry of the watched folder that changed (none: the folder itself).
+        const watcher = watch(folder, { persistent: false }, (_event, name) => this.fireSoon([name ? path.join(folder, name.toString()) : folder]));
         watcher.on('error', () => {
           // The folder went away (a deleted run): forget it; the next sync looks again.
           watcher.close();
           if (this.folderWatchers.get(folder) === watcher) this.folderWatchers.delete(folder);
-          this.fireSoon();
+          this.fireSoon([folder]);
         });
         this.folderWatchers.set(folder, watcher);
       } catch {
@@ -120,14 +127,21 @@ export class RunStoreWatcher implements vscode.Disposable {
     }
   }
 
-  /** Many files change at once when a run writes; tell listeners once they have settled. */
-  fireSoon(): void {
+  /**
+   * Many files change at once when a run writes; tell listeners once they have settled, with
+   * every path seen meanwhile. Without paths: everything may have changed.
+   */
+  fireSoon(paths?: Iterable<string>): void {
     if (this.disposed) return;
+    if (!paths) this.pending = 'all';
+    else if (this.pending !== 'all') for (const changed of paths) this.pending.add(changed);
     if (this.debounceTimer) clearTimeout(this.debounceTimer);
     this.debounceTimer = setTimeout(() => {
       this.debounceTimer = undefined;
+      const changed = this.pending;
+      this.pending = new Set();
       void this.syncFolderWatchers();
-      this.changeEmitter.fire();
+      this.changeEmitter.fire(changed);
     }, DEBOUNCE_MILLISECONDS);
   }
 

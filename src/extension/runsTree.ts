@@ -1,14 +1,17 @@
 /**
  * The "Runs" tree of the OOD Lens activity-bar container: runs (icon by status) -> checkpoints
  * (epoch, test accuracy) -> evaluations -> one row per scorer x OOD set with FPR95 and AUROC
- * inline and every metric in the tooltip. Rebuilt from disk whenever the run store watcher says
- * something changed; the words come from treeText.ts.
+ * inline and every metric in the tooltip. Its runs are the run store cache's (runStoreCache.ts),
+ * which the quick picks and panels share; when the watcher says something changed, the cache
+ * reads again only the runs it touched and the tree redraws only when a row would change. The
+ * words come from treeText.ts.
  */
 import * as vscode from 'vscode';
 import type { ScorerOodResult } from '../core/evaluate/results';
 import type { EpochStats } from '../protocol';
 import { COMMAND_IDS } from './commandIds';
-import { listCheckpoints, listEvaluations, listRunFolders, readHistory, type CheckpointFolder, type EvaluationFile, type RunFolderSummary } from './runFolders';
+import type { CheckpointFolder, EvaluationFile, RunFolderSummary } from './runFolders';
+import type { ChangedPaths, RunSnapshot, RunStoreCache } from './runStoreCache';
 import { runsRootOfFolder } from './settings';
 import {
   checkpointDescription,
@@ -29,7 +32,7 @@ export const EVALUATION_CONTEXT_VALUE = 'evaluation';
 export const RESULT_CONTEXT_VALUE = 'evaluationResult';
 
 export type RunsTreeNode =
-  | { kind: 'run'; summary: RunFolderSummary; workspaceFolderName: string; checkpoints: CheckpointFolder[]; history: EpochStats[]; evaluations: EvaluationFile[] }
+  | { kind: 'run'; summary: RunFolderSummary; workspaceFolderName: string; checkpoints: CheckpointFolder[]; history: EpochStats[]; evaluations: EvaluationFile[]; version: number }
   | { kind: 'checkpoint'; run: RunFolderSummary; checkpoint: CheckpointFolder; stats?: EpochStats; evaluations: EvaluationFile[] }
   | { kind: 'evaluation'; run: RunFolderSummary; evaluation: EvaluationFile }
   | { kind: 'result'; run: RunFolderSummary; evaluation: EvaluationFile; row: ScorerOodResult; index: number };
@@ -78,6 +81,11 @@ export function runSignature(run: RunNode): string {
   });
 }
 
+function runNodeOf(snapshot: RunSnapshot, workspaceFolderName: string): RunNode {
+  const { summary, checkpoints, history, evaluations, version } = snapshot;
+  return { kind: 'run', summary, workspaceFolderName, checkpoints, history, evaluations, version };
+}
+
 function runKey(run: RunNode): string {
   return run.summary.runDir;
 }
@@ -95,8 +103,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   /** Reads of the disk run one after the other, so an older read never overwrites a newer one. */
   private reading: Promise<unknown> = Promise.resolve();
 
-  /** Redraw everything (the Refresh command, a deleted run): re-read from disk on the next `getChildren`. */
-  refresh(): void {
+  constructor(private readonly cache: RunStoreCache) {}
+
+  /**
+   * Redraw everything (the Refresh command; a deleted run, with its folder as `changed`): the
+   * cache reads again what changed, everything when not told, on the next `getChildren`.
+   */
+  refresh(changed: ChangedPaths = 'all'): void {
+    this.cache.invalidate(changed);
     this.changeEmitter.fire(undefined);
   }
 
@@ -133,10 +147,12 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     const nextSignatures = new Map<string, string>();
     this.shown = fresh.map((run) => {
       const key = runKey(run);
-      const signature = runSignature(run);
-      nextSignatures.set(key, signature);
       const kept = byKey.get(key);
+      // A run the cache did not read again draws as before: no signature to work out.
+      const signature = kept && kept.version === run.version ? this.signatures.get(key) ?? runSignature(run) : runSignature(run);
+      nextSignatures.set(key, signature);
       if (!kept) return run;
+      kept.version = run.version;
       if (this.signatures.get(key) !== signature) {
         Object.assign(kept, run);
         changed.push(kept);
@@ -148,23 +164,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     return changed;
   }
 
-  /** Every run folder of every workspace folder, read from disk now. */
+  /**
+   * Every run folder of every workspace folder, newest first: the cache's runs, read again only
+   * where a change touched them. The quick picks list runs through here too.
+   */
   async listRuns(): Promise<RunNode[]> {
     const folders = vscode.workspace.workspaceFolders ?? [];
     const perFolder = await Promise.all(
-      folders.map(async (folder) => {
-        const summaries = await listRunFolders(runsRootOfFolder(folder));
-        return Promise.all(
-          summaries.map(async (summary): Promise<RunNode> => ({
-            kind: 'run',
-            summary,
-            workspaceFolderName: folder.name,
-            checkpoints: await listCheckpoints(summary.runDir),
-            history: await readHistory(summary.runDir),
-            evaluations: await listEvaluations(summary.runDir),
-          })),
-        );
-      }),
+      folders.map(async (folder) => (await this.cache.list(runsRootOfFolder(folder))).map((snapshot) => runNodeOf(snapshot, folder.name))),
     );
     return perFolder.flat();
   }

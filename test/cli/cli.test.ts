@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { runWithEvents } from './eventStream';
 
 // The built CLI (npm test builds first), run as a user runs it.
 const cli = path.resolve('dist/cli.js');
@@ -33,6 +34,7 @@ test('unknown names and bad numbers are one-line errors that name the input, exi
     [['evaluate', 'x', '--scorers', 'msp,vim', '--out', out], /unknown scorer 'vim'/],
     [['metrics', '--id', '/nonexistent/id.txt', '--ood', '/nonexistent/ood.txt'], /\/nonexistent\/id\.txt/],
     [['nonsense'], /unknown command 'nonsense'/],
+    [['backend', '--backend', 'tpu'], /unknown backend 'tpu'/],
     [['train', '--limit', '64', '--out', '/dev/null/runs'], /cannot write runs to \/dev\/null\/runs \(ENOTDIR\)/],
   ];
   for (const [args, pattern] of cases) {
@@ -43,6 +45,16 @@ test('unknown names and bad numbers are one-line errors that name the input, exi
   }
   // A bad name leaves no run folder behind.
   assert.deepEqual(fs.existsSync(out) ? fs.readdirSync(out) : [], []);
+});
+
+test('backend says which backend a job would get and why; --json for scripts', () => {
+  const r = ood(['backend', '--backend', 'wasm', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const answer = JSON.parse(r.stdout.trim()) as { backend: string; tfBackend: string; reason: string };
+  assert.deepEqual([answer.backend, answer.tfBackend], ['wasm', 'wasm']);
+  assert.match(answer.reason, /^wasm: loaded, SIMD/);
+  const text = ood(['backend', '--backend', 'cpu']);
+  assert.equal(text.stdout.trim(), 'cpu (cpu: pure JavaScript (slowest))');
 });
 
 test('metrics of two score files: hand-computed AUROC and FPR95', () => {
@@ -67,7 +79,7 @@ test('metrics of two score files: hand-computed AUROC and FPR95', () => {
 test('train --events jsonl puts only JSON events on stdout, then evaluate and report read the run', () => {
   const out = tmp();
   const cache = tmp();
-  const r = ood(['train', '--dataset', 'mnist', '--arch', 'mlp', '--loss', 'logitnorm', '--epochs', '2', '--limit', '512', '--lr', '0.05', '--probe-size', '100', '--backend', 'wasm', '--out', out, '--cache-dir', cache, '--events', 'jsonl']);
+  const r = ood(['train', '--dataset', 'mnist', '--arch', 'mlp', '--loss', 'logitnorm', '--epochs', '2', '--limit', '512', '--probe-size', '100', '--backend', 'wasm', '--out', out, '--cache-dir', cache, '--events', 'jsonl']);
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.split('\n').filter((l) => l.length > 0);
   const events = lines.map((l) => JSON.parse(l));
@@ -110,26 +122,16 @@ test('train --events jsonl puts only JSON events on stdout, then evaluate and re
 });
 
 test('SIGTERM during training stops at the next batch: exit 130, run marked cancelled, resumable', async () => {
-  const { spawn } = await import('node:child_process');
   const out = tmp();
-  const child = spawn(process.execPath, [cli, 'train', '--dataset', 'mnist', '--arch', 'mlp', '--loss', 'ce', '--epochs', '5', '--limit', '20000', '--backend', 'wasm', '--out', out, '--events', 'jsonl'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let runDir = '';
   let signalled = false;
-  let buffered = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    buffered += chunk;
-    for (const line of buffered.split('\n').slice(0, -1)) {
-      const e = JSON.parse(line);
-      if (e.type === 'started') runDir = e.runDir;
-      if (e.type === 'progress' && !signalled) {
-        signalled = true;
-        child.kill('SIGTERM');
-      }
+  const code = await runWithEvents(['train', '--dataset', 'mnist', '--arch', 'mlp', '--loss', 'ce', '--epochs', '5', '--limit', '20000', '--backend', 'wasm', '--out', out, '--events', 'jsonl'], (e, child) => {
+    if (e.type === 'started') runDir = e.runDir;
+    if (e.type === 'progress' && !signalled) {
+      signalled = true;
+      child.kill('SIGTERM');
     }
-    buffered = buffered.slice(buffered.lastIndexOf('\n') + 1);
   });
-  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
   assert.equal(code, 130);
   const record = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8'));
   assert.equal(record.status, 'cancelled');

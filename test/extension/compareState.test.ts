@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { betterIndices, compareStateOf, runLetter } from '../../src/extension/compareState';
-import { listEvaluations } from '../../src/extension/runFolders';
+import { listEvaluationFiles as listEvaluations } from '../../src/core/evaluate/evaluationFiles';
 import { evaluationResult, resultRow, writeEvaluation } from './evaluationFixture';
 
 test('runLetter: A..Z, then AA, AB, ..., BA', () => {

@@ -40,7 +40,7 @@ test('the quick pick offers exactly the engine\'s preprocessing presets', () => 
 });
 
 test('an imported run reads as one in the tree: model, data, ID accuracy', () => {
-  const text = runDescription({ id: 'r', runDir: '/r', status: 'done', kind: 'imported', bestTestAccuracy: 0.6388, config: { kind: 'imported', arch: 'model.onnx', dataset: '/data/cifar10-subset', loss: 'imported' } });
+  const text = runDescription({ id: 'r', runDir: '/r', status: 'done', kind: 'imported', bestTestAccuracy: 0.6388, config: { kind: 'imported', arch: 'model.onnx', dataset: '/data/cifar10-subset', loss: 'imported' }, warnings: [] });
   assert.equal(text, 'imported ONNX · model.onnx · cifar10-subset · ID acc 63.88%');
 });
 

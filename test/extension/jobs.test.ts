@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import { parseWorkerEvent } from '../../src/protocol';
 import { LineSplitter } from '../../src/extension/lineSplitter';
 import { JobQueue, jobUsingRun, type QueuedJob } from '../../src/extension/jobQueue';
-import { evaluateArguments, trainArguments, trainJobTitle } from '../../src/extension/cliArguments';
+import { evaluateArguments, sweepArguments, trainArguments, trainJobTitle } from '../../src/extension/cliArguments';
+import { parseCommandArgs } from '../../src/cli/args';
+import { SWEEP_OPTIONS } from '../../src/cli/commands/sweep';
+import { configFromArgs, evaluationFromArgs } from '../../src/cli/sharedOptions';
 
 test('LineSplitter hands on whole lines only, across chunk borders, and the last one on flush', () => {
   const lines: string[] = [];
@@ -112,9 +115,9 @@ test('trainArguments: every option on the command line, --out and --events jsonl
     schedule: 'cosine', seed: 7, limit: 500, oodProbe: 'gaussian', backend: 'auto', dataFolder: '/data', cacheFolder: '/cache', runsFolder: '/ws/.oodlens/runs',
   });
   assert.deepEqual(args, [
-    'train', '--dataset', 'mnist', '--arch', 'lenet', '--loss', 'logitnorm', '--epochs', '3', '--batch-size', '64', '--backend', 'auto', '--lr', '0.01',
-    '--tau', '0.04', '--schedule', 'cosine', '--seed', '7', '--limit', '500', '--ood-probe', 'gaussian', '--data-dir', '/data', '--cache-dir', '/cache',
-    '--out', '/ws/.oodlens/runs', '--events', 'jsonl',
+    'train', '--dataset', 'mnist', '--arch', 'lenet', '--epochs', '3', '--batch-size', '64', '--backend', 'auto', '--lr', '0.01',
+    '--schedule', 'cosine', '--seed', '7', '--limit', '500', '--ood-probe', 'gaussian', '--data-dir', '/data', '--cache-dir', '/cache',
+    '--loss', 'logitnorm', '--tau', '0.04', '--out', '/ws/.oodlens/runs', '--events', 'jsonl',
   ]);
   const ce = trainArguments({ dataset: 'mnist', architecture: 'mlp', loss: 'ce', tau: 0.04, lambda: 0.05, epochs: 1, batchSize: 128, lr: 0.1, backend: 'wasm', runsFolder: '/r', limit: 0 });
   assert.ok(!ce.includes('--tau') && !ce.includes('--lambda') && !ce.includes('--limit'), ce.join(' '));
@@ -126,6 +129,24 @@ test('trainArguments: every option on the command line, --out and --events jsonl
 test('trainArguments: no learning rate or schedule given leaves both flags out (the engine\'s recipe)', () => {
   const args = trainArguments({ dataset: 'mnist', architecture: 'cnn-bn', loss: 'ce', tau: 0.04, lambda: 0.05, epochs: 1, batchSize: 128, backend: 'wasm', runsFolder: '/r' });
   assert.ok(!args.includes('--lr') && !args.includes('--schedule') && !args.includes('--nesterov'), args.join(' '));
+});
+
+test('sweepArguments: one job, `ood-lens sweep`, whose flags the CLI reads back as the settings asked for', () => {
+  const args = sweepArguments({
+    taus: [0.01, 0.05],
+    train: { dataset: 'mnist', architecture: 'mlp', epochs: 1, batchSize: 64, limit: 300, seed: 3, backend: 'wasm', cacheFolder: '/cache', runsFolder: '/ws/.oodlens/runs' },
+    oodSets: ['gaussian', 'uniform'], scorers: ['msp', 'energy'], scorer: 'msp', oodCount: 500,
+  });
+  assert.equal(args[0], 'sweep');
+  const { values, positionals } = parseCommandArgs(args.slice(1), SWEEP_OPTIONS, 'usage');
+  assert.deepEqual(positionals, []);
+  assert.deepEqual([values.taus, values.scorer, values.out, values.events], ['0.01,0.05', 'msp', '/ws/.oodlens/runs', 'jsonl']);
+  const config = configFromArgs({ ...values, loss: 'logitnorm', tau: '0.01' });
+  assert.deepEqual([config.dataset, config.arch, config.epochs, config.batchSize, config.limit, config.seed, config.backend, config.loss, config.tau], ['mnist', 'mlp', 1, 64, 300, 3, 'wasm', 'logitnorm', 0.01]);
+  const evaluation = evaluationFromArgs(values);
+  assert.deepEqual([evaluation.oodSets, evaluation.scorers, evaluation.oodCount], [['gaussian', 'uniform'], ['msp', 'energy'], 500]);
+  assert.ok(!args.includes('--loss') && !args.includes('--tau') && !args.includes('--lr'), 'the sweep sets the loss and tau; the recipe the learning rate');
+  assert.throws(() => sweepArguments({ taus: [0.01], train: { dataset: 'mnist', architecture: 'mlp', epochs: 1, batchSize: 64, backend: 'wasm', runsFolder: '/r' }, oodSets: ['gaussian'], scorers: ['msp'], scorer: 'msp' }), /two or more taus/);
 });
 
 test('evaluateArguments', () => {

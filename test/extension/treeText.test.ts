@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import type { EvaluationResult } from '../../src/core/evaluate/results';
 import { checkpointDescription, evaluationDescription, percent, resultDescription, resultLabel, resultTooltipMarkdown, runDescription, runTooltipMarkdown } from '../../src/extension/treeText';
 import { learningRateText } from '../../src/numberText';
+import type { RunFolderSummary } from '../../src/extension/runFolders';
 
 const histogram = { min: 0, max: 1, edges: [0, 0.5, 1], counts: [1, 3] };
 const evaluation: EvaluationResult = {
@@ -25,7 +26,7 @@ test('percent formats fractions and says n/a for missing numbers', () => {
 });
 
 test('runDescription: loss with tau, architecture, dataset, best accuracy; status unless done', () => {
-  const summary = { id: 'r', runDir: '/r', status: 'done', bestTestAccuracy: 0.981, config: { loss: 'logitnorm', tau: 0.04, arch: 'lenet', dataset: 'mnist' } };
+  const summary: RunFolderSummary = { id: 'r', runDir: '/r', status: 'done', bestTestAccuracy: 0.981, config: { loss: 'logitnorm', tau: 0.04, arch: 'lenet', dataset: 'mnist' }, warnings: [] };
   assert.equal(runDescription(summary), 'LogitNorm tau=0.04 · lenet · mnist · best 98.10%');
   assert.equal(runDescription({ ...summary, status: 'cancelled', bestTestAccuracy: undefined, config: { loss: 'ce', arch: 'mlp', dataset: 'mnist' } }), 'Cross-Entropy · mlp · mnist · cancelled');
   assert.equal(runDescription({ ...summary, problem: 'run.json is missing' }), 'run.json is missing');

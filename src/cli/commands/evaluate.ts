@@ -1,14 +1,13 @@
 import { initBackend } from '../../core/backend';
 import { defaultCacheDir } from '../../core/data/cacheDir';
 import { UserInputError } from '../../core/errors';
-import { DEFAULT_OOD_SETS, DEFAULT_SCORERS, EvaluationCancelled, checkScorerNames, evaluateCheckpoint, resolveCheckpoint } from '../../core/evaluate/evaluate';
+import { EvaluationCancelled, checkScorerNames, evaluateCheckpoint, resolveCheckpoint } from '../../core/evaluate/evaluate';
 import { evaluationTable, renderText } from '../../core/evaluate/report';
 import { RunStore } from '../../core/runs/runStore';
-import type { ScorerOptions } from '../../core/scorers';
-import { listOption, numberOption, parseCommandArgs, stringOption } from '../args';
+import { numberOption, parseCommandArgs, stringOption } from '../args';
 import { Output } from '../output';
+import { COMMON_OPTIONS, EVALUATION_OPTIONS, backendOption, booleanOptions, evaluationFromArgs, eventsMode, runsRootOption, stringOptions } from '../sharedOptions';
 import { onStopSignal } from '../signals';
-import { COMMON_OPTIONS, backendOption, eventsMode, runsRootOption } from './train';
 import { IMPORTED_OPTIONS, evaluateImportedCommand } from './evaluateImported';
 
 export const EVALUATE_USAGE = `usage: ood-lens evaluate RUN_OR_CHECKPOINT [--ood fashion-mnist,gaussian,uniform] [--scorers msp,odin,energy,gradnorm]
@@ -29,22 +28,10 @@ export const EVALUATE_USAGE = `usage: ood-lens evaluate RUN_OR_CHECKPOINT [--ood
   --normalised-logits: also score msp, maxlogit, energy and odin on f / (tau ||f||) instead of the raw logits f,
     side by side in the table as "FPR95 normalised", "AUROC normalised" (tau: --normalised-tau, else the run's tau)`;
 
-/** "energy.temperature=0.1" -> { energy: { temperature: 0.1 } } */
-export function parseScorerOptions(specs: string[]): Record<string, ScorerOptions> {
-  const out: Record<string, Record<string, number>> = {};
-  for (const spec of specs) {
-    const m = /^([a-z]+)\.([A-Za-z]+)=(.+)$/.exec(spec);
-    const value = m ? Number(m[3]) : NaN;
-    if (!m || !Number.isFinite(value)) throw new UserInputError(`--option '${spec}' is not scorer.name=number (e.g. energy.temperature=0.1)`, spec, 'scorer.name=number');
-    (out[m[1]] ??= {})[m[2]] = value;
-  }
-  return out as Record<string, ScorerOptions>;
-}
-
 export async function evaluateCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     argv,
-    { ...COMMON_OPTIONS, ood: { type: 'string' }, scorers: { type: 'string' }, option: { type: 'string', multiple: true }, 'ood-count': { type: 'string' }, 'id-limit': { type: 'string' }, 'fit-samples': { type: 'string' }, json: { type: 'boolean' }, 'normalised-logits': { type: 'boolean' }, 'normalised-tau': { type: 'string' }, ...IMPORTED_OPTIONS },
+    { ...COMMON_OPTIONS, ...EVALUATION_OPTIONS, ...booleanOptions('json', 'normalised-logits'), ...stringOptions('normalised-tau'), ...IMPORTED_OPTIONS },
     EVALUATE_USAGE,
   );
   if (values.help) {
@@ -53,10 +40,9 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new UserInputError(`evaluate takes one run or checkpoint, got ${positionals.length}\n${EVALUATE_USAGE}`, positionals.join(' '), 'RUN_OR_CHECKPOINT');
   const out = new Output(eventsMode(values), values.json === true);
-  const scorers = listOption(values, 'scorers', DEFAULT_SCORERS);
-  const rawOptions = (values as Record<string, unknown>).option;
-  const scorerOptions = parseScorerOptions(Array.isArray(rawOptions) ? (rawOptions as string[]) : []);
-  if (/\.onnx$/i.test(positionals[0])) return evaluateImportedCommand(positionals[0], values, out, scorers, scorerOptions);
+  const settings = evaluationFromArgs(values);
+  const { scorers, scorerOptions } = settings;
+  if (/\.onnx$/i.test(positionals[0])) return evaluateImportedCommand(positionals[0], values, out, settings);
   const importedOnly = Object.keys(IMPORTED_OPTIONS).filter((name) => values[name] !== undefined);
   if (importedOnly.length > 0) {
     throw new UserInputError(`--${importedOnly[0]} is for ONNX models (MODEL.onnx), not for ${positionals[0]}`, `--${importedOnly[0]}`, 'a .onnx model');
@@ -72,16 +58,10 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
     if (!(normalisedLogitsTau > 0)) throw new UserInputError(`--normalised-tau must be > 0, got ${normalisedLogitsTau}`, String(normalisedLogitsTau), 'a number > 0');
   }
   const backend = await initBackend(backendOption(values));
-  const idLimit = stringOption(values, 'id-limit');
   const stop = onStopSignal();
   try {
     const { result, file } = await evaluateCheckpoint(run, checkpoint, {
-      oodSets: listOption(values, 'ood', DEFAULT_OOD_SETS),
-      scorers,
-      scorerOptions,
-      oodCount: numberOption(values, 'ood-count', 10000),
-      idLimit: idLimit === undefined ? undefined : numberOption(values, 'id-limit', 0),
-      fitSamples: numberOption(values, 'fit-samples', 5000),
+      ...settings,
       normalisedLogitsTau,
       cacheDir: stringOption(values, 'cache-dir') ?? defaultCacheDir(),
       backend: { name: backend.name, reason: backend.reason },

@@ -1,32 +1,17 @@
 import { initBackend } from '../../core/backend';
 import { defaultCacheDir } from '../../core/data/cacheDir';
 import { UserInputError } from '../../core/errors';
-import { DEFAULT_OOD_SETS, EvaluationCancelled } from '../../core/evaluate/evaluate';
+import { EvaluationCancelled } from '../../core/evaluate/evaluate';
 import { evaluationTable, renderText } from '../../core/evaluate/report';
 import { evaluateImportedModel } from '../../core/imported/evaluateImported';
 import { parseNumberList, parseSize, type PreprocessingSpec } from '../../core/imported/preprocessing';
-import type { ScorerOptions } from '../../core/scorers';
-import { listOption, numberOption, stringOption, type OptionSpec } from '../args';
+import { numberOption, stringOption, type OptionSpec, type OptionValues as Values } from '../args';
 import type { Output } from '../output';
+import { backendOption, runsRootOption, stringOptions, type EvaluationSettings } from '../sharedOptions';
 import { onStopSignal } from '../signals';
-import { backendOption, runsRootOption } from './train';
 
 /** Flags only an ONNX model takes. */
-export const IMPORTED_OPTIONS: OptionSpec = {
-  dataset: { type: 'string' },
-  preset: { type: 'string' },
-  mean: { type: 'string' },
-  std: { type: 'string' },
-  layout: { type: 'string' },
-  size: { type: 'string' },
-  channels: { type: 'string' },
-  features: { type: 'string' },
-  seed: { type: 'string' },
-  'batch-size': { type: 'string' },
-  threads: { type: 'string' },
-};
-
-type Values = Record<string, string | boolean | undefined>;
+export const IMPORTED_OPTIONS: OptionSpec = stringOptions('dataset', 'preset', 'mean', 'std', 'layout', 'size', 'channels', 'features', 'seed', 'batch-size', 'threads');
 
 function positiveInteger(values: Values, name: string): number | undefined {
   if (values[name] === undefined) return undefined;
@@ -52,7 +37,7 @@ export function preprocessingFlags(values: Values): PreprocessingSpec {
 }
 
 /** `ood-lens evaluate MODEL.onnx --dataset ...`: an imported model's evaluation into a run of kind 'imported'. */
-export async function evaluateImportedCommand(modelFile: string, values: Values, out: Output, scorers: string[], scorerOptions: Record<string, ScorerOptions>): Promise<number> {
+export async function evaluateImportedCommand(modelFile: string, values: Values, out: Output, settings: EvaluationSettings): Promise<number> {
   const dataset = stringOption(values, 'dataset');
   if (dataset === undefined) throw new UserInputError(`evaluating ${modelFile} needs --dataset NAME_OR_FOLDER: the in-distribution data the model classifies`, modelFile, '--dataset');
   const preprocessing = preprocessingFlags(values);
@@ -61,17 +46,13 @@ export async function evaluateImportedCommand(modelFile: string, values: Values,
   const stop = onStopSignal();
   try {
     const { result, file, run } = await evaluateImportedModel({
+      ...settings,
       modelFile,
       dataset,
       dataDir: stringOption(values, 'data-dir'),
-      oodSets: listOption(values, 'ood', DEFAULT_OOD_SETS),
-      scorers,
-      scorerOptions,
       preprocessing,
       features: stringOption(values, 'features'),
-      oodCount: numberOption(values, 'ood-count', 10000),
       idLimit,
-      fitSamples: numberOption(values, 'fit-samples', 5000),
       batchSize: positiveInteger(values, 'batch-size'),
       threads: positiveInteger(values, 'threads'),
       seed: numberOption(values, 'seed', 1),

@@ -1,6 +1,6 @@
 import { reportText, type ReportFormat } from '../../core/evaluate/reportText';
 import { parseCommandArgs, stringOption } from '../args';
-import { runsRootOption } from './train';
+import { runsRootOption } from '../sharedOptions';
 
 export const REPORT_USAGE = `usage: ood-lens report [RUN ...] [--format md|csv|json] [--scorer msp] [--out RUNS_DIR]
   With no RUN, every evaluated run under the runs folder. Runs that differ only in seed are one

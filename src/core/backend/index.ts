@@ -12,22 +12,20 @@ import { registerMeanGradient } from './meanGradient';
 import { registerNativeBatchNorm } from './scaleShiftBatchNorm';
 import { registerReluGradient } from './nativeReluGradient';
 import { UserInputError } from '../errors';
+import { BACKEND_LABELS as LABELS, BACKEND_NAMES, isBackendName, type BackendName, type ConcreteBackendName } from './backendNames';
 import {
   NativeTensorflowPackage,
   TFJS_NODE,
   TFJS_NODE_GPU,
   isPackageInstalled,
   loadNativePackage,
+  loadedNativeFolder,
   loadedNativePackage,
 } from './nativeTensorflowPackages';
 import { probeNvidiaGpu } from './nvidiaGpuProbe';
 import { startWasmBackend } from './wasmBackendLoader';
 
-export { tf };
-
-export const BACKEND_NAMES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
-export type ConcreteBackendName = Exclude<BackendName, 'auto'>;
+export { tf, BACKEND_NAMES, isBackendName, type BackendName, type ConcreteBackendName };
 
 export interface BackendAttempt {
   name: ConcreteBackendName;
@@ -45,14 +43,6 @@ export interface BackendInfo {
   tried: BackendAttempt[];
 }
 
-/** Names used in the reason line: the packages a user would install. */
-const LABELS: Record<ConcreteBackendName, string> = {
-  'tensorflow-gpu': 'tfjs-node-gpu',
-  tensorflow: 'tfjs-node',
-  wasm: 'wasm',
-  cpu: 'cpu',
-};
-
 /** What a user can do when an explicitly chosen backend cannot be used. */
 const REMEDIES: Record<ConcreteBackendName, string> = {
   'tensorflow-gpu':
@@ -60,7 +50,8 @@ const REMEDIES: Record<ConcreteBackendName, string> = {
     "so it needs internet access), Linux or Windows with an NVIDIA GPU, CUDA 11.2 and cuDNN 8.1. Or choose backend 'auto', 'tensorflow', 'wasm' or 'cpu'",
   tensorflow:
     `Install ${TFJS_NODE}@4.22.0 (npm install ${TFJS_NODE}@4.22.0; its install downloads libtensorflow, so it needs ` +
-    "internet access), or choose backend 'auto', 'wasm' or 'cpu'",
+    "internet access; where only pip can get TensorFlow: npm run setup:native in a clone, or \"OOD Lens: Set Up Native TensorFlow\" in VS Code), " +
+    "or choose backend 'auto', 'wasm' or 'cpu'",
   wasm: "Reinstall the dependencies (npm ci) so @tensorflow/tfjs-backend-wasm and its .wasm files are present, or choose backend 'cpu'",
   cpu: 'This is a bug: the pure-JavaScript backend ships with @tensorflow/tfjs',
 };
@@ -69,10 +60,6 @@ const AUTO_ORDER: ConcreteBackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm
 
 /** Results of the last successful call per requested name, so a repeat call is cheap. */
 const lastInfo = new Map<BackendName, BackendInfo>();
-
-export function isBackendName(name: string): name is BackendName {
-  return (BACKEND_NAMES as readonly string[]).includes(name);
-}
 
 export async function initBackend(name: BackendName = 'auto'): Promise<BackendInfo> {
   if (!isBackendName(name)) {
@@ -130,13 +117,28 @@ async function tryBackend(name: ConcreteBackendName): Promise<BackendAttempt> {
   }
 }
 
-async function startTensorflowBackend(): Promise<boolean> {
-  const started = tf.findBackend('tensorflow') !== null && (await tf.setBackend('tensorflow'));
-  if (started) {
-    registerReluGradient();
-    registerNativeBatchNorm();
-  }
-  return started;
+/**
+ * Starts the `tensorflow` backend on the engine's tfjs-core and checks that it computes:
+ * [[1, 2], [3, 4]] squared is [[7, 10], [15, 22]]. Returns why not, or undefined when it runs.
+ * (That the package uses the engine's tfjs-core at all, loadNativePackage checks before loading it.)
+ */
+async function startTensorflowBackend(): Promise<string | undefined> {
+  if (tf.findBackend('tensorflow') === null) return 'loaded, but no tensorflow backend is registered on the engine\'s tfjs-core';
+  if (!(await tf.setBackend('tensorflow'))) return 'loaded, but its backend did not start';
+  const square = tf.tidy(() => {
+    const m = tf.tensor2d([[1, 2], [3, 4]]);
+    return Array.from(tf.matMul(m, m).dataSync());
+  });
+  if (square.join() !== '7,10,15,22') return `loaded, but it computed [[1, 2], [3, 4]] squared as [${square.join(', ')}], not [7, 10, 15, 22]`;
+  registerReluGradient();
+  registerNativeBatchNorm();
+  return undefined;
+}
+
+/** " from <folder>" when the native package came from the native folder (OOD_LENS_NATIVE_DIR). */
+function nativeSource(): string {
+  const folder = loadedNativeFolder();
+  return folder ? ` from ${folder}` : '';
 }
 
 function isUsingGpu(): boolean {
@@ -157,11 +159,12 @@ async function tryTensorflowGpu(): Promise<BackendAttempt> {
     const outcome = loadNativePackage(TFJS_NODE_GPU);
     if (!outcome.ok) return { name, ok: false, why: outcome.why };
   }
-  if (!(await startTensorflowBackend())) return { name, ok: false, why: 'loaded, but its backend did not start' };
+  const notStarted = await startTensorflowBackend();
+  if (notStarted) return { name, ok: false, why: notStarted };
   if (!isUsingGpu()) {
     return { name, ok: false, why: 'loaded, but TensorFlow uses no GPU (it needs CUDA 11.2 and cuDNN 8.1)' };
   }
-  return { name, ok: true, why: 'loaded, using the GPU' };
+  return { name, ok: true, why: `loaded${nativeSource()}, using the GPU` };
 }
 
 async function tryTensorflowCpu(): Promise<BackendAttempt> {
@@ -170,11 +173,13 @@ async function tryTensorflowCpu(): Promise<BackendAttempt> {
   if (loaded === TFJS_NODE_GPU) {
     // The GPU package is loaded but found no GPU; its TensorFlow runs on the CPU just as
     // tfjs-node's would, and tfjs-node cannot be loaded beside it.
-    if (!(await startTensorflowBackend())) return { name, ok: false, why: `${TFJS_NODE_GPU}'s backend did not start` };
+    const notStarted = await startTensorflowBackend();
+    if (notStarted) return { name, ok: false, why: `${TFJS_NODE_GPU} ${notStarted}` };
     return { name, ok: true, why: `using ${TFJS_NODE_GPU}'s TensorFlow on the CPU` };
   }
   const outcome = loadNativePackage(TFJS_NODE);
   if (!outcome.ok) return { name, ok: false, why: outcome.why };
-  if (!(await startTensorflowBackend())) return { name, ok: false, why: 'loaded, but its backend did not start' };
-  return { name, ok: true, why: 'loaded (TensorFlow C library on the CPU)' };
+  const notStarted = await startTensorflowBackend();
+  if (notStarted) return { name, ok: false, why: notStarted };
+  return { name, ok: true, why: `loaded${nativeSource()} (TensorFlow C library on the CPU)` };
 }

@@ -12,13 +12,15 @@ import { wasmMaxPoolGradConfig } from './wasmMaxPoolGrad';
 import { wasmTileConfig } from './wasmTile';
 import { makeWasmMeanConfig, makeWasmSumConfig } from './wasmLeadingAxesReduce';
 import { scaleShiftBatchNormConfig } from './scaleShiftBatchNorm';
+import { makeWasmIdentityConfig } from './wasmIdentity';
 
 /** Kernels wasm lacks, which we add. */
 const ADDED: tf.KernelConfig[] = [wasmConv2dBackpropFilterConfig];
 
 /**
  * Kernels wasm ships slow (or, MaxPoolGrad, wrong; Tile, batch norm's backward pass, element by element;
- * Sum and Mean over leading axes, through a whole transpose; FusedBatchNorm, 3x slower than x * a + c), with the function that builds our
+ * Sum and Mean over leading axes, through a whole transpose; FusedBatchNorm, 3x slower than x * a + c; Identity, a copy of every
+ * tensor the gradient tape saves), with the function that builds our
  * replacement from the shipped one (some fall back on it for cases they do not cover).
  */
 const REPLACEMENTS: Record<string, (shipped: tf.KernelConfig) => tf.KernelConfig> = {
@@ -29,6 +31,7 @@ const REPLACEMENTS: Record<string, (shipped: tf.KernelConfig) => tf.KernelConfig
   [tf.Sum]: makeWasmSumConfig,
   [tf.Mean]: makeWasmMeanConfig,
   [tf.FusedBatchNorm]: () => scaleShiftBatchNormConfig('wasm'),
+  [tf.Identity]: makeWasmIdentityConfig,
 };
 
 /** Names of the kernels this module adds and replaces. */

@@ -6,6 +6,7 @@
 import { dirname, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from './registerWasmTrainingKernels';
+import { guardWasmHeap } from './memoryLimit';
 
 type WasmPackage = typeof import('@tensorflow/tfjs-backend-wasm');
 
@@ -32,6 +33,8 @@ export async function startWasmBackend(): Promise<WasmBackendFacts> {
   }
   const started = await tf.setBackend('wasm');
   if (!started) throw new Error('the WebAssembly module did not start (see the warning above)');
+  // A full heap is an error at the allocation, not a tensor written over address 0.
+  guardWasmHeap(tf.backend());
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   return { simd, threads: wasmPackage.getThreadsCount() };
 }

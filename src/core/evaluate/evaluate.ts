@@ -28,6 +28,8 @@ import { forward, firstIndices, summariseLogits, yieldToEventLoop } from '../tra
 import { prepareIdData } from '../train/runData';
 import type { EventBody } from '../train/trainer';
 import type { EvaluationResult, ScorerOodResult } from './results';
+import { explainMemoryFailure, memoryBudget } from '../backend/memoryLimit';
+import { fittingBatch } from '../backend/memoryPlan';
 
 export interface EvaluateOptions {
   oodSets: string[];
@@ -135,6 +137,7 @@ export async function evaluateCheckpoint(run: Run<TrainConfig>, checkpoint: Chec
 
   const model = await loadModelFromDir(checkpoint.dir);
   const scorers: Scorer[] = [];
+  let imageShape: number[] = [];
   try {
     // No OOD probe here: evaluation loads its own OOD sets.
     const data = await prepareIdData({ ...config, limit: undefined }, { cacheDir: options.cacheDir, log });
@@ -146,6 +149,27 @@ export async function evaluateCheckpoint(run: Run<TrainConfig>, checkpoint: Chec
       throw new UserInputError(`checkpoint ${checkpoint.dir} takes ${modelShape.join('x')} images, but its data set ${config.dataset} has ${shape.join('x')}`, checkpoint.dir, shape.join('x'));
     }
     const idTest = options.idLimit ? { ...data.test, count: Math.min(options.idLimit, data.test.count) } : data.test;
+    imageShape = shape;
+    // Before the first batch: the largest batch (up to batchSize) each pass fits in this backend's
+    // memory, measured on 1 and 2 images (memoryPlan.ts). A big network's forward pass, and ODIN's
+    // input gradient through it, take far more per image than a small one's.
+    const budget = memoryBudget(options.backend.name);
+    const sample = (n: number) => toTensor(idTest, Array.from({ length: n }, (_, i) => i % idTest.count), norm);
+    const fitting = async (what: string, pass: (x: tf.Tensor4D) => void): Promise<number> => {
+      const found = await fittingBatch(what, (n) => {
+        const x = sample(n);
+        try {
+          pass(x);
+        } finally {
+          x.dispose();
+        }
+      }, batchSize, budget, options.backend.name);
+      if (found.note) log(found.note);
+      return found.batch;
+    };
+    const forwardBatch = await fitting(`the forward pass of ${config.arch}`, (x) => tf.tidy(() => {
+      forward(model, x, false);
+    }));
     const oodSets: ImageSet[] = [];
     for (const name of options.oodSets) {
       oodSets.push(await loadOodSet(name, { dataDir: config.dataDir, cacheDir: options.cacheDir, log, shape, count: oodCount, seed: deriveSeed(config.seed, `ood-${name}`) }));
@@ -160,21 +184,21 @@ export async function evaluateCheckpoint(run: Run<TrainConfig>, checkpoint: Chec
 
     // Accuracy and calibration on ID test; the temperature comes from the validation split.
     const k = dataset.numClasses;
-    const testLogits = await collectLogits(model, idTest, firstIndices(idTest.count), norm, batchSize);
+    const testLogits = await collectLogits(model, idTest, firstIndices(idTest.count), norm, forwardBatch);
     const labels = idTest.labels.subarray(0, idTest.count);
     const predicted = argmaxRows(testLogits, k);
     const correct = correctness(predicted, labels);
     const confidence = maxSoftmax(testLogits, k, 1);
     const validation = data.validation.count > 0 ? data.validation : idTest;
     if (data.validation.count === 0) log('no validation split (--val-fraction 0): temperature fitted on the ID test set itself');
-    const valLogits = await collectLogits(model, validation, firstIndices(validation.count), norm, batchSize);
+    const valLogits = await collectLogits(model, validation, firstIndices(validation.count), norm, forwardBatch);
     const temperature = fitTemperature(valLogits, validation.labels.subarray(0, validation.count), k);
     const scaledConfidence = maxSoftmax(testLogits, k, temperature);
     progress('accuracy and calibration');
 
-    const idNorm = await summariseLogits(model, idTest, firstIndices(idTest.count), norm, batchSize);
+    const idNorm = await summariseLogits(model, idTest, firstIndices(idTest.count), norm, forwardBatch);
     const oodNorms: Record<string, number> = {};
-    for (const set of oodSets) oodNorms[set.name] = (await summariseLogits(model, set, firstIndices(set.count), norm, batchSize)).meanLogitNorm;
+    for (const set of oodSets) oodNorms[set.name] = (await summariseLogits(model, set, firstIndices(set.count), norm, forwardBatch)).meanLogitNorm;
     progress('logit norms');
 
     const results: ScorerOodResult[] = [];
@@ -191,18 +215,21 @@ export async function evaluateCheckpoint(run: Run<TrainConfig>, checkpoint: Chec
       const scorer = createScorer(name, scorerOptions[name], setup);
       scorers.push(scorer);
       if (getScorer(name).needsFit && scorer.fit) {
-        await scorer.fit(model, idTrainingDataFromImageSet(data.train, norm, k, { batchSize, limit: options.fitSamples ?? 5000 }));
+        await scorer.fit(model, idTrainingDataFromImageSet(data.train, norm, k, { batchSize: forwardBatch, limit: options.fitSamples ?? 5000 }));
       }
-      const idScores = await scoreSet(scorer, model, idTest, norm, batchSize, hooks.shouldStop);
+      const scoreBatch = await fitting(`${name} on ${config.arch}`, (x) => {
+        scorer.score(model, x);
+      });
+      const idScores = await scoreSet(scorer, model, idTest, norm, scoreBatch, hooks.shouldStop);
       const onNormalised = normalisedModel && normalisedTau !== undefined && NORMALISED_LOGIT_SCORERS.includes(name) ? normalisedModel : undefined;
-      const idScoresNormalised = onNormalised ? await scoreSet(scorer, onNormalised, idTest, norm, batchSize, hooks.shouldStop) : undefined;
+      const idScoresNormalised = onNormalised ? await scoreSet(scorer, onNormalised, idTest, norm, scoreBatch, hooks.shouldStop) : undefined;
       progress(`${name}: ID`);
       for (const set of oodSets) {
-        const oodScores = await scoreSet(scorer, model, set, norm, batchSize, hooks.shouldStop);
+        const oodScores = await scoreSet(scorer, model, set, norm, scoreBatch, hooks.shouldStop);
         const m = detectionMetrics(idScores, oodScores);
         let normalised: ScorerOodResult['normalised'];
         if (onNormalised && idScoresNormalised && normalisedTau !== undefined) {
-          const n = detectionMetrics(idScoresNormalised, await scoreSet(scorer, onNormalised, set, norm, batchSize, hooks.shouldStop));
+          const n = detectionMetrics(idScoresNormalised, await scoreSet(scorer, onNormalised, set, norm, scoreBatch, hooks.shouldStop));
           normalised = { tau: normalisedTau, fpr95: n.fpr95, auroc: n.auroc, auprIn: n.auprIn, auprOut: n.auprOut };
         }
         const range = sharedRange(idScores, oodScores);
@@ -248,6 +275,9 @@ export async function evaluateCheckpoint(run: Run<TrainConfig>, checkpoint: Chec
     emit({ type: 'evaluation', runId: run.id, checkpoint: checkpoint.dir, evaluationId: id, path: file });
     emit({ type: 'finished', job: 'evaluate', runId: run.id, status: 'done' });
     return { result, file };
+  } catch (e) {
+    // A pass the WebAssembly heap could not hold after all: one line, not an internal error.
+    throw explainMemoryFailure(e, { backend: options.backend.name, arch: config.arch, batchSize, imageShape, job: 'evaluation' }) ?? e;
   } finally {
     for (const s of scorers) s.dispose?.();
     model.dispose();

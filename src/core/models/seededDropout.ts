@@ -16,11 +16,23 @@ import { seedForCall } from './seeds';
  * imported (it registers the class with tfjs's serialisation); models/registry.ts imports it.
  */
 let trainingStep = 0;
+let trainingPart = 0;
 
-/** Sets the step whose masks every SeededDropout layer draws from now on (a non-negative integer). */
+/** Sets the step whose masks every SeededDropout layer draws from now on (a non-negative integer); the part goes back to 0. */
 export function setDropoutStep(step: number): void {
   if (!Number.isInteger(step) || step < 0) throw new RangeError(`dropout step must be a non-negative integer, got ${step}`);
   trainingStep = step;
+  trainingPart = 0;
+}
+
+/**
+ * Sets which part of the step's batch the next forward pass is (a micro-batch, microBatches.ts):
+ * part 0 draws the step's own masks, every other part masks of its own, so two micro-batches of
+ * one step never share a mask. A step in one piece is part 0 and draws what it always drew.
+ */
+export function setDropoutPart(part: number): void {
+  if (!Number.isInteger(part) || part < 0) throw new RangeError(`dropout part must be a non-negative integer, got ${part}`);
+  trainingPart = part;
 }
 
 export interface SeededDropoutArgs {
@@ -45,7 +57,8 @@ export class SeededDropout extends tf.layers.Layer {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     if (!kwargs.training || this.rate <= 0) return tf.clone(x);
     // Never 0, which tfjs's random ops would take as "no seed".
-    return tf.dropout(x, this.rate, undefined, seedForCall(this.seed, trainingStep));
+    const stepSeed = seedForCall(this.seed, trainingStep);
+    return tf.dropout(x, this.rate, undefined, trainingPart === 0 ? stepSeed : seedForCall(stepSeed, trainingPart));
   }
 
   override getConfig(): tf.serialization.ConfigDict {

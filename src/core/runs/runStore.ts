@@ -2,78 +2,35 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { UserInputError } from '../errors';
-import { appendLine, writeDirAtomic, writeFileAtomic, writeJsonAtomic } from './atomicWrite';
+import { appendLine, writeDirAtomic, writeFileAtomic } from './atomicWrite';
 import { CHECKPOINTS_DIR, checkpointFolderName, listCheckpointFolders, type CheckpointRef } from './checkpointFolders';
 import { HISTORY_FILE, parseHistory, type EpochStats } from './history';
+import {
+  RUN_FILE,
+  listRunDirs,
+  observedRunStatus,
+  readRunFile,
+  runOrderKey,
+  sortNewestFirst,
+  writeRunFile,
+  type ObservedStatus,
+  type RunRecord,
+  type RunStatus,
+} from './runRecord';
 
 /**
  * The run store on disk (DESIGN.md, "A run on disk"):
  *   <root>/<run-id>/run.json, history.jsonl, checkpoints/epoch-<n>/, evaluations/<eval-id>.json
- * Everything the CLI lists and the extension shows is read from here.
+ * Everything the CLI lists and the extension shows is read from here. run.json is read and
+ * written by runRecord.ts, history.jsonl by history.ts, checkpoints by checkpointFolders.ts.
  */
 
-export type RunStatus = 'running' | 'done' | 'failed' | 'cancelled';
-/** What a reader sees: a `running` run whose process is gone on this host is `interrupted`. */
-export type ObservedStatus = RunStatus | 'interrupted';
-
-export interface RunRecord<Config = Record<string, unknown>> {
-  id: string;
-  /** 'imported' for a model brought by the user (an ONNX file, see core/imported); absent for a run trained here. */
-  kind?: 'trained' | 'imported';
-  createdAt: string;
-  updatedAt: string;
-  status: RunStatus;
-  config: Config;
-  backend?: { name: string; reason: string };
-  /** Last epoch whose checkpoint and history line are both on disk. */
-  epochsDone: number;
-  bestTestAccuracy?: number;
-  error?: string;
-  warnings: string[];
-  /** The process writing the run while it runs, so readers can tell a crash from a live run. */
-  pid?: number;
-  host?: string;
-}
-
-export type { CheckpointRef };
-
-export const RUN_FILE = 'run.json';
-export { HISTORY_FILE };
-export { CHECKPOINTS_DIR };
+export type { CheckpointRef, ObservedStatus, RunRecord, RunStatus };
+export { RUN_FILE, HISTORY_FILE, CHECKPOINTS_DIR, observedRunStatus, runOrderKey };
 export const EVALUATIONS_DIR = 'evaluations';
-
-/**
- * What runs are ordered by, newest first, in every layer: run.json's createdAt, or else the time
- * stamp a run id starts with (20261127-093000-... -> 2026-11-27T09:30:00), or else nothing (last).
- * A run.json need not have createdAt (one written by hand or by an older version): listing runs
- * must not fail on it.
- */
-export function runOrderKey(record: { createdAt?: unknown }, folderName: string): string {
-  if (typeof record.createdAt === 'string' && record.createdAt !== '') return record.createdAt;
-  const stamp = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})/.exec(folderName);
-  return stamp ? `${stamp[1]}-${stamp[2]}-${stamp[3]}T${stamp[4]}:${stamp[5]}:${stamp[6]}` : '';
-}
 
 export function defaultRunsRoot(workspace: string = process.cwd()): string {
   return path.join(workspace, '.oodlens', 'runs');
-}
-
-/**
- * The status a reader should see: a run that says `running` but whose process on this host is
- * gone (killed hard, machine crashed) is `interrupted`. Shared by the engine and the extension.
- */
-export function observedRunStatus<S extends string>(status: S, pid: unknown, host: unknown): S | 'interrupted' {
-  if (status === 'running' && typeof pid === 'number' && host === os.hostname() && !isAlive(pid)) return 'interrupted';
-  return status;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export class Run<Config = Record<string, unknown>> {
@@ -89,8 +46,7 @@ export class Run<Config = Record<string, unknown>> {
   }
 
   update(patch: Partial<RunRecord<Config>>): void {
-    this.record = { ...this.record, ...patch, updatedAt: new Date().toISOString() };
-    writeJsonAtomic(path.join(this.dir, RUN_FILE), this.record);
+    this.record = writeRunFile(this.dir, { ...this.record, ...patch });
   }
 
   /** The epochs on disk; a damaged line (not the torn last one) is an error naming it. */
@@ -143,17 +99,12 @@ export class RunStore {
 
   /** Every run folder with a readable run.json, newest first. Unreadable folders are skipped. */
   list(): Run[] {
-    if (!fs.existsSync(this.root)) return [];
-    const runs: Run[] = [];
-    for (const name of fs.readdirSync(this.root)) {
-      const dir = path.join(this.root, name);
-      try {
-        runs.push(RunStore.read(dir));
-      } catch {
-        // a folder that is not a run (or a run.json being replaced right now): not listed
-      }
-    }
-    return runs.sort((a, b) => runOrderKey(b.record, path.basename(b.dir)).localeCompare(runOrderKey(a.record, path.basename(a.dir))));
+    const readable = listRunDirs(this.root).flatMap((runDir) => {
+      // A folder whose run.json cannot be read is not a run to train or evaluate (readRunSummaries lists it with its problem).
+      const { record } = readRunFile(runDir);
+      return record ? [{ runDir, record }] : [];
+    });
+    return sortNewestFirst(readable, (folder) => folder.record).map(({ runDir, record }) => new Run(runDir, record));
   }
 
   /** Makes a new run folder with a readable, unique id, and writes its run.json. */
@@ -206,17 +157,14 @@ export class RunStore {
     );
   }
 
+  /** The run of a folder; its run.json must read (runRecord.ts), else the error names the file and why. */
   static read<Config = Record<string, unknown>>(dir: string): Run<Config> {
-    const file = path.join(dir, RUN_FILE);
-    let record: RunRecord<Config>;
-    try {
-      record = JSON.parse(fs.readFileSync(file, 'utf8')) as RunRecord<Config>;
-    } catch (e) {
-      throw new UserInputError(`cannot read ${file}: ${(e as Error).message}; expected a run.json written by ood-lens`, file, 'run.json');
+    const read = readRunFile(dir);
+    if (!read.record) {
+      const file = path.join(dir, RUN_FILE);
+      throw new UserInputError(`cannot read the run in ${dir}: ${read.problem}; expected a run.json written by ood-lens`, file, 'run.json');
     }
-    if (typeof record.id !== 'string' || typeof record.status !== 'string') {
-      throw new UserInputError(`${file} is not a run record: expected fields id and status`, file, 'run.json');
-    }
-    return new Run<Config>(dir, record);
+    // The config is whatever the writer stored; each caller names the shape it wrote.
+    return new Run<Config>(dir, read.record as RunRecord<Config>);
   }
 }

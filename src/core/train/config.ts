@@ -42,6 +42,11 @@ export interface TrainConfig {
    * single-threaded backends (wasm, cpu); absent or 1: the whole batch on the main thread.
    */
   workers?: number;
+  /**
+   * The largest micro-batch a step computes at once (microBatches.ts). Absent: the whole batch
+   * when it fits the backend's memory, else the largest micro-batch that does.
+   */
+  microBatch?: number;
 }
 
 const DEFAULT_ARCH = 'lenet';
@@ -89,6 +94,7 @@ export function validateTrainConfig(c: TrainConfig): TrainConfig {
   positiveInt('probeSize', c.probeSize);
   positiveInt('checkpointEvery', c.checkpointEvery);
   if (c.limit !== undefined) positiveInt('limit', c.limit);
+  if (c.microBatch !== undefined) positiveInt('microBatch', c.microBatch);
   if (c.workers !== undefined) {
     positiveInt('workers', c.workers);
     if (c.workers > 16) throw new UserInputError(`--workers must be at most 16, got ${c.workers}`, String(c.workers), 'an integer in [1, 16]');

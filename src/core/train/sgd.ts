@@ -20,10 +20,12 @@ export class Sgd {
   /** Applies one step; `grads` maps variable names to gradients (not disposed here). */
   step(variables: tf.Variable[], grads: Record<string, tf.Tensor>, lr: number): void {
     const { momentum, nesterov, weightDecay } = this.options;
-    tf.tidy(() => {
-      for (const v of variables) {
-        const grad = grads[v.name];
-        if (!grad) continue;
+    // One tidy per variable: the temporaries of one variable's update are freed before the next,
+    // so the step holds a few tensors the size of the largest variable, not of all of them.
+    for (const v of variables) {
+      const grad = grads[v.name];
+      if (!grad) continue;
+      tf.tidy(() => {
         let g: tf.Tensor = weightDecay > 0 ? tf.add(grad, tf.mul(v, weightDecay)) : grad;
         if (momentum > 0) {
           let buffer = this.buffers.get(v.name);
@@ -36,8 +38,15 @@ export class Sgd {
           g = nesterov ? tf.add(g, tf.mul(next, momentum)) : next;
         }
         v.assign(tf.sub(v, tf.mul(g, lr)));
-      }
-    });
+      });
+    }
+  }
+
+  /** Bytes of the momentum buffers allocated so far (none before the first step). */
+  stateBytes(): number {
+    let bytes = 0;
+    for (const b of this.buffers.values()) bytes += b.size * 4;
+    return bytes;
   }
 
   /** The momentum buffers in the order of `variables` (zeros where none exists yet), for a checkpoint. */

@@ -14,7 +14,8 @@ import { loadModelFromDir, modelToFiles, readTensorFiles, tensorsToFiles } from 
 import type { Run } from '../runs/runStore';
 import type { TrainConfig } from './config';
 import { prepareData } from './runData';
-import { explainMemoryFailure } from '../backend/memoryLimit';
+import { explainMemoryFailure, memoryBudget } from '../backend/memoryLimit';
+import { movingStatistics, planTrainingMemory, stepGradients } from './microBatches';
 
 export { prepareData, prepareIdData, type IdData, type PreparedData } from './runData';
 import { firstIndices, summariseLogits, yieldToEventLoop } from './forward';
@@ -49,7 +50,8 @@ export class TrainingDivergedError extends Error {
 
 /**
  * When the logit norm has run away: above RUNAWAY_ABSOLUTE at any time (healthy classifiers sit
- * around 1..50), or above RUNAWAY_NORM and RUNAWAY_GROWTH times its first epoch's value.
+ * around 1..50), or above RUNAWAY_NORM and RUNAWAY_GROWTH times its first epoch's value (epoch 1
+ * itself: times the untrained network's, on the run's first training batch).
  */
 export const RUNAWAY_NORM = 100;
 export const RUNAWAY_GROWTH = 10;
@@ -77,20 +79,20 @@ export function checkTrainNames(config: TrainConfig): void {
  * checkpoint stays on disk) and UserInputError for bad input.
  */
 export async function train(run: Run<TrainConfig>, context: TrainContext): Promise<'done' | 'cancelled'> {
-  const seen: { imageShape?: number[] } = {};
+  const seen: { imageShape?: number[]; microBatch?: number } = {};
   try {
     return await trainOrThrow(run, context, seen);
   } catch (e) {
     // A step too big for the WebAssembly heap is the user's batch size, said so, not a crash.
     const config = run.record.config;
-    const error = explainMemoryFailure(e, { backend: context.backend.name, arch: config.arch, batchSize: config.batchSize, imageShape: seen.imageShape ?? [] }) ?? e;
+    const error = explainMemoryFailure(e, { backend: context.backend.name, arch: config.arch, batchSize: config.batchSize, imageShape: seen.imageShape ?? [], microBatch: seen.microBatch }) ?? e;
     // Whatever stopped the run, run.json says so; the checkpoints already written stay.
     run.update({ status: 'failed', error: (error as Error).message, pid: undefined });
     throw error;
   }
 }
 
-async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext, seen: { imageShape?: number[] }): Promise<'done' | 'cancelled'> {
+async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext, seen: { imageShape?: number[]; microBatch?: number }): Promise<'done' | 'cancelled'> {
   const config = run.record.config;
   const hooks = context.hooks ?? {};
   const emit = (e: EventBody) => hooks.onEvent?.(e);
@@ -137,7 +139,34 @@ async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext, seen: 
     else log(`warning: ${resumeFrom.dir} has no optimizer state; momentum restarts from zero`);
   }
 
+  const lossOptions = { tau: config.tau, lambda: config.lambda };
+  // Before the first step: what a step takes on this backend, and the micro-batches it needs.
+  const memoryPlan = await planTrainingMemory(
+    model,
+    (n) => {
+      const indices = Array.from({ length: n }, (_, i) => i % trainSet.count);
+      return { x: toTensor(trainSet, indices, norm), y: labelsTensor(trainSet, indices) };
+    },
+    (x, y) => shardGradients(model, variables, x, y, lossEntry, lossOptions),
+    {
+      budget: memoryBudget(context.backend.name),
+      batchSize: config.batchSize,
+      pendingOptimizerBytes: config.momentum > 0 ? Math.max(0, 4 * variables.reduce((n, v) => n + v.size, 0) - sgd.stateBytes()) : 0,
+      requested: config.microBatch,
+      backend: context.backend.name,
+      arch: config.arch,
+      imageShape: expectedShape,
+    },
+  );
+  log(memoryPlan.summary);
+  seen.microBatch = memoryPlan.microBatch;
+  if (memoryPlan.microBatch < config.batchSize && movingStatistics(model).length > 0) {
+    log('batch norm: each micro-batch is normalised with its own statistics; the moving averages get one update a step, from the whole batch (microBatches.ts)');
+  }
+
   const parallel = await startDataParallel(config, model, [trainSet.height, trainSet.width, trainSet.channels], dataset.numClasses, log);
+  const computeShard = (xs: tf.Tensor4D, ys: tf.Tensor1D, dropoutStep: number): ShardResult | Promise<ShardResult> =>
+    parallel ? parallel.compute(model, variables, xs, ys, dropoutStep) : shardGradients(model, variables, xs, ys, lossEntry, lossOptions);
 
   run.update({ status: 'running', backend: context.backend, pid: process.pid, error: undefined });
   emit({
@@ -157,6 +186,10 @@ async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext, seen: 
   const history = run.history();
   let firstNorm = history.length ? history[0].logitNormTest : undefined;
   let warnedRunaway = run.record.warnings.some((w) => w.startsWith('logit-norm-runaway'));
+  // The mean logit norm of the run's first training batch, from the untrained network's forward
+  // pass: epoch 1's yardstick, which has no earlier epoch to compare with (a short run can run
+  // away within its one epoch, and within its first ten batches).
+  let initialNorm: number | undefined;
   let best = run.record.bestTestAccuracy ?? 0;
 
   try {
@@ -180,10 +213,8 @@ async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext, seen: 
         setDropoutStep(epoch * stepsPerEpoch + step);
         const x = toTensor(trainSet, batch, norm, { aug: augmentation, rng });
         const y = labelsTensor(trainSet, batch);
-        const lossOptions = { tau: config.tau, lambda: config.lambda };
-        const result: ShardResult = parallel
-          ? await parallel.compute(model, variables, x, y, epoch * stepsPerEpoch + step)
-          : shardGradients(model, variables, x, y, lossEntry, lossOptions);
+        const dropoutStep = epoch * stepsPerEpoch + step;
+        const result = await stepGradients(model, x, y, memoryPlan.microBatch, (xs, ys) => computeShard(xs, ys, dropoutStep));
         const { value, grads, correct: batchCorrect, normSum } = result;
         const lossValue = (await value.data())[0];
         if (!Number.isFinite(lossValue)) {
@@ -197,6 +228,7 @@ async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext, seen: 
         correct += (await batchCorrect.data())[0];
         const meanBatchNorm = (await normSum.data())[0] / batch.length;
         tf.dispose([x, y, value, batchCorrect, normSum, grads]);
+        if (epoch === 0 && step === 0) initialNorm = meanBatchNorm;
         if (!warnedRunaway && (!Number.isFinite(meanBatchNorm) || meanBatchNorm >= RUNAWAY_ABSOLUTE)) {
           warnRunaway(`the mean logit norm of a training batch reached ${meanBatchNorm.toPrecision(4)} at epoch ${epoch + 1}, step ${step + 1} (lr ${lr.toPrecision(3)})`);
         }
@@ -243,11 +275,15 @@ async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext, seen: 
       run.update({ epochsDone: epoch + 1, bestTestAccuracy: best });
       emit({ type: 'epoch', runId: run.id, stats });
 
+      // Epoch 1 is judged against the run's first batches, later epochs against epoch 1.
+      const yardstick = firstNorm === undefined && initialNorm !== undefined && Number.isFinite(initialNorm)
+        ? { norm: initialNorm, what: 'in the first training batch' }
+        : { norm: firstNorm ?? stats.logitNormTest, what: 'after epoch 1' };
       firstNorm ??= stats.logitNormTest;
-      if (!warnedRunaway && runaway(stats.logitNormTest, firstNorm)) {
+      if (!warnedRunaway && runaway(stats.logitNormTest, yardstick.norm)) {
         warnRunaway(
           `the mean logit norm of ID test data is ${stats.logitNormTest.toPrecision(4)} at epoch ${stats.epoch} ` +
-            `(${firstNorm.toPrecision(4)} after epoch 1) and test accuracy is ${(stats.testAccuracy * 100).toFixed(2)}%`,
+            `(${yardstick.norm.toPrecision(4)} ${yardstick.what}) and test accuracy is ${(stats.testAccuracy * 100).toFixed(2)}%`,
         );
       }
     }
@@ -265,7 +301,7 @@ async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext, seen: 
       (config.loss === 'logitnorm'
         ? 'The LogitNorm loss does not see the scale of the logits, so nothing stops it growing; on networks without batch norm at a high learning rate it runs away and accuracy collapses. '
         : 'The logits are growing without bound. ') +
-      'Try a lower --lr (e.g. 0.01), an architecture with batch norm (--arch cnn), or --loss logitpenalty.';
+      `Try a lower --lr (e.g. ${Number((config.lr / 10).toPrecision(2))}), an architecture with batch norm before the logits (--arch cnn-bn), or --loss logitpenalty.`;
     run.update({ warnings: [...run.record.warnings, message] });
     emit({ type: 'warning', runId: run.id, code: 'logit-norm-runaway', message });
   }

@@ -5,12 +5,16 @@ import type { ComparePanels } from '../comparePanels';
 import type { DashboardPanels } from '../dashboardPanels';
 import type { EvaluationPanels } from '../evaluationPanels';
 import type { JobRunner } from '../jobRunner';
+import type { NativeEngine } from '../nativeEngine';
+import type { RunStoreCache } from '../runStoreCache';
 import type { RunNode, RunsTreeNode, RunsTreeProvider } from '../runsTree';
 import { primaryWorkspaceFolder } from '../settings';
 import type { SweepDriver } from '../sweepDriver';
 import type { SweepPanels } from '../sweepPanels';
 
 export interface CommandContext {
+  /** The run folders as last read: the tree, the panels and every question that lists runs share it. */
+  runStore: RunStoreCache;
   runsTree: RunsTreeProvider;
   dashboards: DashboardPanels;
   evaluations: EvaluationPanels;
@@ -21,6 +25,10 @@ export interface CommandContext {
   /** The extension's global storage: the engine's data cache (DESIGN.md). */
   cacheFolder: string;
   extensionPath: string;
+  /** tfjs-node in the global storage (Set Up Native TensorFlow). */
+  native: NativeEngine;
+  /** The extension's globalState: remembered answers (the native set-up offer's "Don't ask again"). */
+  state: vscode.Memento;
 }
 
 /** A run folder from whatever a command was invoked with: a tree node, a Uri or a path. */
@@ -54,6 +62,7 @@ export function needsWorkspace(): vscode.WorkspaceFolder | undefined {
   return folder;
 }
 
+/** Asks for a run among the tree's (the run store cache's listing, not read again). */
 export async function pickRun(runsTree: RunsTreeProvider, title: string, filter: (run: RunNode) => boolean = () => true): Promise<RunNode | undefined> {
   const runs = (await runsTree.listRuns()).filter(filter);
   if (runs.length === 0) {

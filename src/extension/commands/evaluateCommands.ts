@@ -6,7 +6,6 @@ import { evaluateArguments, evaluateModelArguments } from '../cliArguments';
 import { isCheckpointPath } from '../../core/runs/checkpointFolders';
 import { readSidecar, writeSidecar, type Sidecar } from '../../core/imported/sidecar';
 import type { JobOutcome } from '../jobRunner';
-import { listCheckpoints, listEvaluations } from '../runFolders';
 import { readSettings, resolvedDataFolder, runsRootOfFolder } from '../settings';
 import { type CommandContext, isTreeNode, needsWorkspace, pickMany, pickRun, runDirOf, stringList } from './commandHelpers';
 
@@ -19,8 +18,7 @@ async function checkpointOf(context: CommandContext, argument: unknown): Promise
   if (argument instanceof vscode.Uri || typeof argument === 'string') {
     const target = argument instanceof vscode.Uri ? argument.fsPath : argument;
     if (isCheckpointPath(target)) return target;
-    const checkpoints = await listCheckpoints(target);
-    return checkpoints.at(-1)?.dir;
+    return (await context.runStore.run(target)).checkpoints.at(-1)?.dir;
   }
   const runDir = isTreeNode(argument) ? runDirOf(argument) : undefined;
   const runs = runDir ? (await context.runsTree.listRuns()).filter((run) => run.summary.runDir === runDir) : await context.runsTree.listRuns();
@@ -204,7 +202,6 @@ export async function openEvaluation(context: CommandContext, argument: unknown)
   }
   const run = await pickRun(context.runsTree, 'OOD Lens: the evaluation of which run?', (candidate) => candidate.evaluations.length > 0);
   if (!run) return;
-  const evaluations = await listEvaluations(run.summary.runDir);
-  const latest = evaluations.at(-1);
+  const latest = run.evaluations.at(-1);
   if (latest) context.evaluations.show(latest.file);
 }

@@ -162,7 +162,7 @@ export async function deleteRun(context: CommandContext, argument: unknown): Pro
   context.evaluations.closeRun(runDir);
   context.compares.closeRun(runDir);
   await fs.rm(runDir, { recursive: true, force: true });
-  context.runsTree.refresh();
+  context.runsTree.refresh([runDir]);
   return true;
 }
 

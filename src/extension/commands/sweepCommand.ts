@@ -1,7 +1,7 @@
 /** Sweep tau: the questions, then the sweep driver's jobs and the sweep panel. */
 import * as vscode from 'vscode';
+import { DEFAULT_SWEEP_SCORER, DEFAULT_SWEEP_TAUS, parseTauList, readSweepRecord, type SweepRecord } from '../../core/sweep/sweepRecord';
 import { readSettings } from '../settings';
-import { DEFAULT_SWEEP_TAUS, parseTauList, type SweepRecord } from '../sweepRecord';
 import { type CommandContext, needsWorkspace, stringList } from './commandHelpers';
 import { askQuickTrainChoices, baseTrainOptions, trainPresetOf, type TrainPreset } from './trainCommands';
 
@@ -30,13 +30,11 @@ export function sweepPresetOf(argument: unknown): SweepPreset {
   return { ...trainPresetOf(argument), taus, oodSets: stringList(given.oodSets), scorers: stringList(given.scorers) };
 }
 
-/** The scorer whose average FPR95 a sweep plots, as in the paper's Figure 5. */
-const SWEEP_SCORER = 'msp';
-
 /**
  * "Sweep tau": the tau values, then dataset, architecture and epochs (defaults from settings);
- * one LogitNorm run per tau, each evaluated on the default OOD sets, and a panel plotting the
- * average FPR95 against tau as the evaluations land. Resolves once the sweep ended.
+ * `ood-lens sweep` as one job (a LogitNorm run per tau, each evaluated on the default OOD sets),
+ * and a panel plotting the average FPR95 against tau as the evaluations land. Resolves once the
+ * sweep ended, with its record as the engine last wrote it.
  */
 export async function sweepTau(context: CommandContext, preset: SweepPreset): Promise<{ sweepFile: string; record: SweepRecord } | undefined> {
   const folder = needsWorkspace();
@@ -64,18 +62,25 @@ export async function sweepTau(context: CommandContext, preset: SweepPreset): Pr
   if (!choices) return undefined;
   const { loss: _loss, tau: _tau, ...train } = baseTrainOptions(settings, context, folder, { loss: 'logitnorm', ...choices });
   const scorers = preset.scorers ?? settings.defaultScorers;
-  const { sweepFile, done } = context.sweepDriver.start({
+  const sweep = context.sweepDriver.start({
     taus,
     train: preset.limit ? { ...train, limit: preset.limit } : train,
     oodSets: preset.oodSets ?? settings.defaultOodSets,
-    scorers: scorers.includes(SWEEP_SCORER) ? scorers : [SWEEP_SCORER, ...scorers],
-    scorer: SWEEP_SCORER,
+    scorers: scorers.includes(DEFAULT_SWEEP_SCORER) ? scorers : [DEFAULT_SWEEP_SCORER, ...scorers],
+    scorer: DEFAULT_SWEEP_SCORER,
     oodCount: settings.evaluationOodCount > 0 ? settings.evaluationOodCount : undefined,
     cwd: folder.uri.fsPath,
   });
-  context.sweeps.show(sweepFile);
-  const record = await done;
+  // The panel opens as soon as the engine has written the sweep's record.
+  const sweepFile = await sweep.sweepFile;
+  if (sweepFile) context.sweeps.show(sweepFile);
+  const outcome = await sweep.outcome;
+  // A job that ended before it wrote a record (it failed to start, or was cancelled while queued) has nothing to show; a failure is reported by the job runner.
+  if (!sweepFile) return undefined;
+  const record = await readSweepRecord(sweepFile);
   const landed = record.points.filter((point) => point.status === 'done').length;
-  void vscode.window.showInformationMessage(`OOD Lens: the tau sweep ${record.status === 'done' ? 'finished' : `ended ${record.status}`}: ${landed} of ${record.points.length} taus evaluated.`);
+  const ended = record.status === 'done' ? 'finished' : record.status === 'running' ? `stopped (${outcome.errorMessage ?? 'see the log'})` : `ended ${record.status}`;
+  const best = record.bestTau === undefined ? '' : `; best tau ${record.bestTau}`;
+  void vscode.window.showInformationMessage(`OOD Lens: the tau sweep ${ended}: ${landed} of ${record.points.length} taus evaluated${best}.`);
   return { sweepFile, record };
 }

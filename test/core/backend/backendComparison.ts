@@ -18,6 +18,17 @@ export function seededValues(count: number, seed: number, integers = false): Flo
   return values;
 }
 
+/** The largest |a[i] - b[i]| and the largest |b[i]| (the scale a tolerance is relative to). */
+export function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): { worst: number; scale: number } {
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return { worst, scale };
+}
+
 export type Computation = () => tf.Tensor | tf.Tensor[];
 
 /** Runs `compute` on one backend and returns its outputs as plain arrays (with their shapes). */

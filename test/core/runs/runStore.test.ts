@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { RunStore, runOrderKey } from '../../../src/core/runs/runStore';
 import { appendLine, writeDirAtomic, writeFileAtomic } from '../../../src/core/runs/atomicWrite';
 import { parseHistory } from '../../../src/core/runs/history';
-import { listCheckpoints, listRunFolders, readHistory } from '../../../src/extension/runFolders';
+import { listCheckpoints, readHistory } from '../../../src/extension/runFolders';
+import { RunStoreCache } from '../../../src/extension/runStoreCache';
 import { listCheckpointFolders } from '../../../src/core/runs/checkpointFolders';
 import { UserInputError } from '../../../src/core/errors';
 
@@ -95,16 +96,6 @@ test('RunStore creates unique runs, lists them, and reads history and checkpoint
   assert.equal(again.history().length, 0);
 });
 
-test('a running run whose process is gone reads as interrupted', () => {
-  const store = new RunStore(tmp());
-  const run = store.create('x', {});
-  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-  run.update({ status: 'running', pid: Number(child.stdout) });
-  assert.equal(store.open(run.id).observedStatus, 'interrupted');
-  run.update({ pid: process.pid });
-  assert.equal(store.open(run.id).observedStatus, 'running');
-});
-
 test('opening a run that does not exist names it and says what was expected', () => {
   const store = new RunStore(tmp());
   assert.throws(() => store.open('nope'), (e: unknown) => e instanceof UserInputError && /nope/.test(e.message) && /run folder/.test(e.message));
@@ -122,7 +113,7 @@ test('runs are listed newest first by one rule in the engine and the extension, 
   write('no-stamp-no-date', {});
   const engine = new RunStore(root).list().map((run) => path.basename(run.dir));
   assert.deepEqual(engine, ['zz-odd-name', '20261127-093000-lenet-mnist', '20261129-080000-mlp-mnist', 'no-stamp-no-date']);
-  const extension = (await listRunFolders(root)).map((summary) => path.basename(summary.runDir));
+  const extension = (await new RunStoreCache().list(root)).map((run) => path.basename(run.runDir));
   assert.deepEqual(extension, engine);
   assert.equal(runOrderKey({}, '20261127-093000-lenet-mnist'), '2026-11-27T09:30:00');
 });

@@ -11,7 +11,7 @@ import { DataParallelSteps, shardSizes } from '../../../src/core/train/dataParal
 import { shardGradients } from '../../../src/core/train/shardGradients';
 import { Sgd } from '../../../src/core/train/sgd';
 import { trainableVariables } from '../../../src/core/train/trainer';
-import { seededValues } from '../backend/backendComparison';
+import { maxDifference, seededValues } from '../backend/backendComparison';
 
 before(async () => {
   await initBackend('wasm');
@@ -26,16 +26,6 @@ function batch(n: number): { x: tf.Tensor4D; y: tf.Tensor1D } {
   const x = tf.tensor4d(seededValues(n * 28 * 28, 5), [n, 28, 28, 1]);
   const y = tf.tensor1d(Array.from(seededValues(n, 6)).map((v) => Math.floor((v + 1) * 5)), 'int32');
   return { x, y };
-}
-
-function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): { worst: number; scale: number } {
-  let worst = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    worst = Math.max(worst, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return { worst, scale };
 }
 
 test('shards are as even as can be and cover the batch', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configFromArgs } from '../../../src/cli/commands/train';
+import { configFromArgs } from '../../../src/cli/sharedOptions';
 import { UserInputError } from '../../../src/core/errors';
 import { MODELS } from '../../../src/core/models/registry';
 import { ARCHITECTURE_RATES, defaultRecipe, defaultWarmupEpochs } from '../../../src/core/train/recipe';

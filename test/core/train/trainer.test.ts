@@ -8,6 +8,8 @@ import { RunStore } from '../../../src/core/runs/runStore';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../../src/core/train/config';
 import { train, TrainingDivergedError, runaway, type EventBody } from '../../../src/core/train/trainer';
 import { loadModelFromDir, WEIGHTS_FILE } from '../../../src/core/runs/checkpoint';
+import { UserInputError } from '../../../src/core/errors';
+import { maxDifference } from '../backend/backendComparison';
 
 // Real training on a real MNIST subset, on the wasm backend (the default here), kept small.
 const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oodlens-cache-'));
@@ -150,6 +152,25 @@ test('LogitNorm on LeNet (no batch norm) at lr 0.1: the logit norm runs away and
   assert.equal(store.open(run.id).record.warnings.length, 1);
 });
 
+test('a one-epoch run whose logit norm runs away below 1e4 is judged against its first batch; a healthy one is not', async () => {
+  // LeNet + LogitNorm at a constant lr 0.005 without warm-up: the norm leaves the untrained
+  // network's ~0.2 for ~100 within the 40 steps and accuracy stays at chance. The same run with
+  // cross-entropy learns, with a norm near 13.
+  const short = { ...base, arch: 'lenet' as const, epochs: 1, limit: 1280, batchSize: 32, lr: 0.005 };
+  const store = newStore();
+  const ln = store.create('short-ln', { ...short, loss: 'logitnorm' });
+  await train(ln, { cacheDir, backend });
+  const lnRecord = store.open(ln.id).record;
+  const lnEpoch = store.open(ln.id).history()[0];
+  assert.ok(lnEpoch.logitNormTest >= 100 && lnEpoch.logitNormTest < 1e4, `norm ${lnEpoch.logitNormTest} is in the band only epoch 1's yardstick catches`);
+  assert.equal(lnRecord.warnings.length, 1);
+  assert.match(lnRecord.warnings[0], /at epoch 1 \(\S+ in the first training batch\)/);
+  const ce = store.create('short-ce', { ...short, loss: 'ce', lr: 0.05 });
+  await train(ce, { cacheDir, backend });
+  assert.ok(store.open(ce.id).history()[0].testAccuracy > 0.5);
+  assert.deepEqual(store.open(ce.id).record.warnings, []);
+});
+
 test('the runaway rule: large and tenfold the first epoch, or not finite', () => {
   assert.equal(runaway(150, 12), true);
   assert.equal(runaway(150, 20), false); // grew 7.5x only
@@ -157,4 +178,37 @@ test('the runaway rule: large and tenfold the first epoch, or not finite', () =>
   assert.equal(runaway(2e4, 2e4), true); // already huge after the first epoch
   assert.equal(runaway(Infinity, 1), true);
   assert.equal(runaway(NaN, 1), true);
+});
+
+test('--micro-batch trains in micro-batches and ends with the weights of whole batches (mlp, no batch norm)', async () => {
+  const store = newStore();
+  const logs: string[] = [];
+  const whole = store.create('whole', { ...base, epochs: 1 });
+  await train(whole, { cacheDir, backend });
+  const split = store.create('split', { ...base, epochs: 1, microBatch: 24 });
+  await train(split, { cacheDir, backend, hooks: { log: (m) => logs.push(m) } });
+  assert.ok(logs.some((l) => /^memory: mlp at batch 64 on 28x28x1 needs about .* each batch is split into 3 micro-batches of 22 .*\(--micro-batch\)$/.test(l)), logs.join('\n'));
+  const read = (run: typeof whole) => new Float32Array(new Uint8Array(fs.readFileSync(path.join(run.checkpointDir(1), WEIGHTS_FILE))).buffer);
+  const [a, b] = [read(whole), read(split)];
+  assert.equal(a.length, b.length);
+  const { worst, scale } = maxDifference(b, a);
+  // 9 SGD steps (576 training images after the validation hold-out, batch 64); each step's
+  // gradient agrees to ~1e-6 relative (microBatches.test.ts), so the weights to well under 1e-5.
+  assert.ok(worst <= 1e-5 * scale, `weights differ by ${worst} (largest ${scale})`);
+});
+
+test('a batch that does not fit the wasm heap with --micro-batch as large is refused before the first step, in one line', async () => {
+  const store = newStore();
+  const config = { ...base, arch: 'densenet-bc-100', batchSize: 128, microBatch: 128, epochs: 1, limit: 256 };
+  const run = store.create('big', config);
+  await assert.rejects(train(run, { cacheDir, backend }), (e) => {
+    assert.ok(e instanceof UserInputError, String(e));
+    assert.equal(e.message.split('\n').length, 1);
+    assert.match(e.message, /^densenet-bc-100 at batch 128 on 28x28x1 images needs about [\d.]+ GiB on the wasm backend \(.*\); its budget is 2\.8 GiB \(70% of the WebAssembly heap's fixed maximum of 4\.0 GiB\): the largest batch that fits is \d+; leave out --micro-batch/);
+    return true;
+  });
+  const after = store.open<TrainConfig>(run.id);
+  assert.equal(after.record.status, 'failed');
+  assert.equal(after.record.epochsDone, 0);
+  assert.deepEqual(after.checkpoints(), []);
 });

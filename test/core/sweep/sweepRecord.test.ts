@@ -1,13 +1,28 @@
-// The tau sweep's pure pieces: the tau list a person types, the record on disk, and the panel's
-// state built from it and the evaluation files it names (averages worked out by hand).
+// The tau sweep's pure pieces: the tau list a person types, the record on disk, the metrics and
+// best tau taken from the evaluations, and the sweep panel's state built from the record and the
+// evaluation files it names (averages worked out by hand).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { listRunDirs } from '../../src/extension/runFolders';
-import { newSweepRecord, parseTauList, readSweepRecord, scorerAverages, sweepFileOf, sweepIdOf, sweepStateOf, writeSweepRecord } from '../../src/extension/sweepRecord';
-import { evaluationResult, resultRow, writeEvaluation } from './evaluationFixture';
+import { listRunDirsAsync as listRunDirs } from '../../../src/core/runs/runRecord';
+import {
+  bestTauOf,
+  markSweepCancelledAfterKill,
+  newSweepRecord,
+  parseTauList,
+  readSweepRecord,
+  scorerAverages,
+  sweepFileOf,
+  sweepIdOf,
+  sweepPointMetrics,
+  writeSweepRecord,
+  type SweepRecordPoint,
+} from '../../../src/core/sweep/sweepRecord';
+import { RunStoreCache } from '../../../src/extension/runStoreCache';
+import { sweepStateOf } from '../../../src/extension/sweepRecord';
+import { evaluationResult, resultRow, writeEvaluation } from '../../extension/evaluationFixture';
 
 test('parseTauList: numbers > 0 by commas or spaces, sorted; each error names the entry', () => {
   assert.deepEqual(parseTauList('0.005,0.01,0.02,0.04,0.05'), { taus: [0.005, 0.01, 0.02, 0.04, 0.05] });
@@ -58,7 +73,9 @@ test('a sweep record round-trips through its file; the panel state shows landed 
   const read = await readSweepRecord(file);
   assert.deepEqual(read.points, record.points);
 
-  const driven = await sweepStateOf(file, read, true);
+  const cache = new RunStoreCache();
+  const readEvaluation = (evaluation: string) => cache.evaluation(evaluation);
+  const driven = await sweepStateOf(file, read, true, readEvaluation);
   assert.equal(driven.status, 'running');
   assert.equal(driven.cancellable, true);
   assert.deepEqual(driven.points.map((point) => [point.tau, point.status, point.runId, point.averageFpr95, point.averageAuroc, point.idAccuracy]), [
@@ -66,7 +83,7 @@ test('a sweep record round-trips through its file; the panel state shows landed 
     [0.04, 'training', undefined, null, null, null],
   ]);
   assert.equal(driven.title, 'Sweep tau · LogitNorm · mlp on mnist, 1 epoch, 300 images');
-  const orphaned = await sweepStateOf(file, read, false);
+  const orphaned = await sweepStateOf(file, read, false, readEvaluation);
   assert.equal(orphaned.status, 'interrupted', 'a running sweep no window drives (after a reload) says so');
   assert.equal(orphaned.cancellable, false);
 
@@ -82,4 +99,43 @@ test('readSweepRecord names the file that is missing or is not a sweep', async (
   await assert.rejects(readSweepRecord(path.join(folder, 'other.json')), /other\.json is not an OOD Lens sweep file/);
   await fs.writeFile(path.join(folder, 'torn.json'), '{"format":');
   await assert.rejects(readSweepRecord(path.join(folder, 'torn.json')), /torn\.json is not valid JSON/);
+});
+
+test('sweepPointMetrics: the scorer\'s averages over the OOD sets and each set\'s, and the ID accuracy', () => {
+  const result = evaluationResult({
+    runId: 'r', idAccuracy: 0.97, ece: 0.1, eceTemperatureScaled: 0.05,
+    results: [resultRow('msp', 'gaussian', 0.2, 0.9, 0.8, 0.7), resultRow('msp', 'uniform', 0.1, 0.95, 0.8, 0.7), resultRow('energy', 'gaussian', 0.9, 0.6, 0.5, 0.4)],
+  });
+  const metrics = sweepPointMetrics(result, 'msp');
+  assert.equal(metrics?.idAccuracy, 0.97);
+  assert.ok(Math.abs((metrics?.average.fpr95 ?? NaN) - 0.15) < 1e-12 && Math.abs((metrics?.average.auroc ?? NaN) - 0.925) < 1e-12, JSON.stringify(metrics));
+  assert.deepEqual(metrics?.perOodSet, { gaussian: { fpr95: 0.2, auroc: 0.9 }, uniform: { fpr95: 0.1, auroc: 0.95 } });
+  assert.equal(sweepPointMetrics(result, 'odin'), undefined, 'no row of that scorer');
+});
+
+test('bestTauOf: the lowest FPR95 on the chosen target; ties to the higher AUROC, then the smaller tau', () => {
+  const point = (tau: number, average: [number, number], gaussian: [number, number]): SweepRecordPoint => ({
+    tau, status: 'done', metrics: { idAccuracy: 0.9, average: { fpr95: average[0], auroc: average[1] }, perOodSet: { gaussian: { fpr95: gaussian[0], auroc: gaussian[1] } } },
+  });
+  const points = [point(0.005, [0.3, 0.9], [0, 0.99]), point(0.01, [0.2, 0.92], [0, 0.995]), point(0.04, [0.2, 0.95], [0.1, 0.97]), { tau: 0.05, status: 'failed' as const }];
+  assert.equal(bestTauOf(points), 0.04, 'average FPR95 0.2 twice: AUROC 0.95 beats 0.92');
+  assert.equal(bestTauOf(points, 'gaussian'), 0.01, 'Gaussian FPR95 0 twice: AUROC 0.995 beats 0.99');
+  assert.equal(bestTauOf([point(0.02, [0.1, 0.9], [0, 1]), point(0.01, [0.1, 0.9], [0, 1])]), 0.01, 'a full tie: the smaller tau');
+  assert.equal(bestTauOf([{ tau: 0.01, status: 'training' }]), undefined);
+  assert.equal(bestTauOf(points, 'uniform'), undefined, 'no point was evaluated on that set');
+});
+
+test('markSweepCancelledAfterKill: a running sweep and its unfinished taus become cancelled; an ended one is left alone', async () => {
+  const runsRoot = mkdtempSync(path.join(tmpdir(), 'ood-lens-sweep-kill-'));
+  const file = sweepFileOf(runsRoot, 'sweep-1');
+  const record = newSweepRecord('sweep-1', new Date(), { taus: [0.01, 0.02, 0.04], train: { dataset: 'mnist', architecture: 'mlp', epochs: 1 }, oodSets: ['gaussian'], scorers: ['msp'], scorer: 'msp' });
+  record.points[0].status = 'done';
+  record.points[1].status = 'training';
+  writeSweepRecord(file, record);
+  assert.equal(await markSweepCancelledAfterKill(file, 'killed'), true);
+  const after = await readSweepRecord(file);
+  assert.equal(after.status, 'cancelled');
+  assert.deepEqual(after.points.map((entry) => [entry.status, entry.error]), [['done', undefined], ['cancelled', 'killed'], ['cancelled', undefined]]);
+  assert.equal(await markSweepCancelledAfterKill(file, 'killed'), false);
+  assert.equal(await markSweepCancelledAfterKill(path.join(runsRoot, 'none.json'), 'killed'), false);
 });
