@@ -9,12 +9,19 @@
  * The tau sweep is the engine's (core/sweep/tauSweep.ts, as `ood-lens sweep --reuse
  * --select-on gaussian` runs it), and every other run is trained and evaluated by the same
  * trainAndEvaluate.
+ *
+ * Each pairing gets its architecture's recipe (core/train/recipe.ts) unless --lr / --schedule are
+ * given, and owns its own section of the output file (replicate-a, -b, -c), so one pairing can be
+ * rerun, or run at another scale, without losing the others. --losses (default
+ * ce,logitnorm,logitpenalty) and --scorers (default all eight) trim a run that the machine's time
+ * cannot afford in full; the section names what was run.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { initBackend } from '../core/backend';
 import { defaultCacheDir } from '../core/data/cacheDir';
 import { UserInputError } from '../core/errors';
+import { checkScorerNames } from '../core/evaluate/evaluate';
 import { buildReport, configurationName, renderMarkdown } from '../core/evaluate/report';
 import type { EvaluationResult } from '../core/evaluate/results';
 import { RunStore, type Run } from '../core/runs/runStore';
@@ -29,7 +36,8 @@ import { histogramChart, lineChart, type Series } from './svg';
 import { writeSection } from './markdownSections';
 
 const REPLICATE_USAGE = `usage: npm run bench -- replicate [--quick] [--pairings a,b[,c]] [--seeds 1,2,3] [--epochs 15] [--limit N]
-         [--taus ${DEFAULT_SWEEP_TAUS}] [--ood-count 10000] [--id-limit N] [--schedule cosine+warmup:1] [--lr LR]
+         [--taus ${DEFAULT_SWEEP_TAUS} | one tau, no sweep] [--ood-count 10000] [--id-limit N] [--schedule (the recipe's)] [--lr LR]
+         [--losses ce,logitnorm,logitpenalty] [--scorers msp,odin,...]
          [--backend auto|...] [--runs-dir DIR] [--out docs/results.md] [--cifar-dir DIR --cifar-arch wrn-40-2 --ood-dirs DIR,...]`;
 
 interface Pairing {
@@ -37,7 +45,6 @@ interface Pairing {
   title: string;
   dataset: string;
   arch: string;
-  lr: number;
   oodSets: string[];
   probe: string;
   note: string;
@@ -53,33 +60,47 @@ function scorerOptionsFor(config: TrainConfig): Record<string, Record<string, nu
 
 function pairings(values: OptionValues): Pairing[] {
   const list: Pairing[] = [
-    { key: 'a', title: 'Fashion-MNIST (ID) on the small CNN with batch norm before the logits', dataset: 'fashion-mnist', arch: 'cnn-bn', lr: 0.1, oodSets: ['mnist', 'gaussian', 'uniform'], probe: 'mnist', note: "the paper's recipe (lr 0.1, Nesterov, cosine): with batch norm before the logits LogitNorm trains at 0.1 (on the small `cnn`, whose fc1 sees 3,136 un-normalised features, its logit norm blows up at 0.1, in PyTorch too). PyTorch on this network, 15 epochs of the full training set: MSP FPR95 averaged over MNIST / Gaussian / uniform 58.7 (CE) vs 24.6 (LogitNorm, tau 0.04); on 20,000 images (2,340 steps) no effect (63.3 vs 67.2)" },
-    { key: 'b', title: 'MNIST (ID) on LeNet-5', dataset: 'mnist', arch: 'lenet', lr: 0.01, oodSets: ['fashion-mnist', 'gaussian', 'uniform'], probe: 'fashion-mnist', note: 'not the paper\'s 0.1: LeNet has no batch norm and at 0.1 LogitNorm\'s logit norm runs away and accuracy collapses (the trainer warns)' },
+    { key: 'a', title: 'Fashion-MNIST (ID) on the small CNN with batch norm before the logits', dataset: 'fashion-mnist', arch: 'cnn-bn', oodSets: ['mnist', 'gaussian', 'uniform'], probe: 'mnist', note: "the paper's recipe (lr 0.1, Nesterov, cosine): with batch norm before the logits LogitNorm trains at 0.1 (on the small `cnn`, whose fc1 sees 3,136 un-normalised features, its logit norm blows up at 0.1, in PyTorch too). PyTorch on this network, 15 epochs of the full training set: MSP FPR95 averaged over MNIST / Gaussian / uniform 58.7 (CE) vs 24.6 (LogitNorm, tau 0.04); on a subset, the same images through scripts/torch_replicate.py (docs/torch-reference/)" },
+    { key: 'b', title: 'MNIST (ID) on LeNet-5', dataset: 'mnist', arch: 'lenet', oodSets: ['fashion-mnist', 'gaussian', 'uniform'], probe: 'fashion-mnist', note: 'not the paper\'s 0.1: LeNet has no batch norm and at 0.1 LogitNorm\'s logit norm runs away and accuracy collapses (the trainer warns)' },
   ];
   const cifarDir = stringOption(values, 'cifar-dir');
   if (cifarDir) {
     const oodDirs = stringOption(values, 'ood-dirs', '').split(',').filter(Boolean);
     const arch = stringOption(values, 'cifar-arch', 'wrn-40-2');
-    list.push({ key: 'c', title: `CIFAR-10 (ID) on ${arch}`, dataset: 'cifar10', arch, lr: 0.1, oodSets: [...oodDirs, 'gaussian', 'uniform'], probe: oodDirs[0] ?? 'gaussian', note: "the paper's recipe", dataDir: cifarDir });
+    // The official binary batches load as `cifar10`; any other folder (e.g. a JPEG export with one
+    // sub-folder per class, as /work/shared/data/cifar10-subset) as an image folder.
+    const binary = ['', 'cifar-10-batches-bin'].some((sub) => fs.existsSync(path.join(cifarDir, sub, 'data_batch_1.bin')));
+    const note = binary
+      ? "the paper's recipe, with its crop-and-flip augmentation"
+      : "the paper's recipe; an image folder, so normalised with its own training images' mean and std and without the paper's crop-and-flip augmentation (folders get none)";
+    list.push({ key: 'c', title: `CIFAR-10 (ID) on ${arch}`, dataset: binary ? 'cifar10' : path.resolve(cifarDir), arch, oodSets: [...oodDirs, 'mnist', 'fashion-mnist', 'gaussian', 'uniform'], probe: oodDirs[0] ?? 'mnist', note, dataDir: binary ? cifarDir : undefined });
   }
   const wanted = stringOption(values, 'pairings', list.map((p) => p.key).join(',')).split(',');
   return list.filter((p) => wanted.includes(p.key));
 }
 
 export async function replicate(argv: string[]): Promise<void> {
-  const options = { ...booleanOptions('quick'), ...stringOptions('pairings', 'seeds', 'epochs', 'limit', 'taus', 'ood-count', 'id-limit', 'schedule', 'lr', 'backend', 'runs-dir', 'out', 'cifar-dir', 'cifar-arch', 'ood-dirs') };
+  const options = { ...booleanOptions('quick'), ...stringOptions('pairings', 'seeds', 'epochs', 'limit', 'taus', 'ood-count', 'id-limit', 'schedule', 'lr', 'losses', 'scorers', 'backend', 'runs-dir', 'out', 'cifar-dir', 'cifar-arch', 'ood-dirs') };
   const { values } = parseCommandArgs(argv, options, REPLICATE_USAGE);
   const quick = values.quick === true;
   const seeds = stringOption(values, 'seeds', quick ? '1' : '1,2,3').split(',').map(Number);
   const epochs = numberOption(values, 'epochs', quick ? 2 : 15);
   const limit = values.limit !== undefined ? numberOption(values, 'limit', 0) : quick ? 3000 : undefined;
-  const tauList = parseTauList(stringOption(values, 'taus', quick ? '0.01,0.04' : DEFAULT_SWEEP_TAUS));
+  const tausText = stringOption(values, 'taus', quick ? '0.01,0.04' : DEFAULT_SWEEP_TAUS);
+  // One tau: no sweep (where the machine's time affords no extra LogitNorm runs), that tau is used.
+  const singleTau = Number(tausText.trim());
+  const tauList = tausText.trim() !== '' && singleTau > 0 ? { taus: [singleTau] } : parseTauList(tausText);
   if ('error' in tauList) throw new UserInputError(`--taus: ${tauList.error}`, String(values.taus), 'numbers > 0 separated by commas');
   const taus = tauList.taus;
   const oodCount = numberOption(values, 'ood-count', quick ? 1000 : 10000);
   const idLimit = values['id-limit'] !== undefined ? numberOption(values, 'id-limit', 0) : quick ? 1000 : undefined;
-  // Warm-up: see the pairing notes; every loss of a pairing gets the same recipe.
-  const schedule = stringOption(values, 'schedule', 'cosine+warmup:1');
+  // Every loss of a pairing gets the same recipe: its architecture's (core/train/recipe.ts) unless --lr / --schedule say otherwise.
+  const scheduleOverride = stringOption(values, 'schedule');
+  const losses = stringOption(values, 'losses', 'ce,logitnorm,logitpenalty').split(',');
+  const unknownLoss = losses.find((l) => !['ce', 'logitnorm', 'logitpenalty'].includes(l));
+  if (unknownLoss !== undefined) throw new UserInputError(`--losses: unknown '${unknownLoss}', expected some of ce, logitnorm, logitpenalty`, unknownLoss, 'ce, logitnorm, logitpenalty');
+  const scorers = stringOption(values, 'scorers', SCORERS.join(',')).split(',');
+  checkScorerNames(scorers);
   const lrOverride = values.lr !== undefined ? numberOption(values, 'lr', 0) : undefined;
   const runsDir = path.resolve(stringOption(values, 'runs-dir', quick ? '.oodlens/replicate-quick' : '.oodlens/replicate'));
   const outFile = path.resolve(stringOption(values, 'out', quick ? 'artifacts/replicate-quick/results.md' : 'docs/results.md'));
@@ -104,12 +125,12 @@ export async function replicate(argv: string[]): Promise<void> {
     return { run: outcome.run, evaluation: outcome.evaluation.result };
   }
 
-  const docs: string[] = [
-    '## The paper at the scale of this machine',
-    '',
+  // Each pairing owns a section of the file (replicate-a, ...), so pairings run with different
+  // settings (a subset for one, full data for another) or at different times keep each other's tables.
+  const header = (): string[] => [
     `Made by \`${command}\` on ${new Date().toISOString()}, backend ${backend.name} (${backend.reason}).`,
-    `Settings: epochs ${epochs}, seeds ${seeds.join(', ')}, ${limit ? `--limit ${limit}` : 'full training sets'}, schedule ${schedule}, SGD momentum 0.9, weight decay 5e-4, batch 128,`,
-    `tau sweep ${taus.join(', ')}, ${oodCount} images per OOD set, ${idLimit ?? 'all'} ID test images, scorers ${SCORERS.join(', ')} (Energy at T = 0.1 for LogitNorm models, as the paper sets it, T = 1 otherwise).`,
+    `Settings: epochs ${epochs}, seeds ${seeds.join(', ')}, ${limit ? `--limit ${limit}` : 'full training sets'}, losses ${losses.join(', ')}, SGD momentum 0.9, weight decay 5e-4, batch 128,`,
+    `${taus.length > 1 ? `tau sweep ${taus.join(', ')}` : `tau ${taus[0]} (no sweep)`}, ${oodCount} images per OOD set, ${idLimit ?? 'all'} ID test images, scorers ${scorers.join(', ')} (Energy at T = 0.1 for LogitNorm models, as the paper sets it, T = 1 otherwise).`,
     '',
   ];
   const figuresDir = path.join(path.dirname(outFile), 'figures');
@@ -121,53 +142,62 @@ export async function replicate(argv: string[]): Promise<void> {
 
   for (const p of pairings(values)) {
     log(`\n== pairing ${p.key}: ${p.title}`);
-    const base: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, dataset: p.dataset, arch: p.arch, lr: lrOverride ?? p.lr, nesterov: defaultRecipe(p.arch, epochs).nesterov, epochs, schedule, limit, oodProbe: p.probe, backend: backend.name, dataDir: p.dataDir };
+    const docs: string[] = [];
+    const recipe = defaultRecipe(p.arch, epochs);
+    const schedule = scheduleOverride ?? recipe.schedule;
+    const base: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, dataset: p.dataset, arch: p.arch, lr: lrOverride ?? recipe.lr, nesterov: recipe.nesterov, epochs, schedule, limit, oodProbe: p.probe, backend: backend.name, dataDir: p.dataDir };
     // Figure 5: the engine's tau sweep, one LogitNorm run per tau (first seed). The tau with the
     // lowest MSP FPR95 on Gaussian noise is chosen; where noise is separated perfectly (FPR95 0
     // for several taus, as on MNIST) the higher AUROC on it decides, then the smaller tau.
-    const tauSweep = await runTauSweep({
-      ...engine,
-      store,
-      taus,
-      configFor: (tau) => ({ ...base, loss: 'logitnorm', tau, seed: seeds[0] }),
-      evaluation: evaluationSpec({ ...base, loss: 'logitnorm' }, ['msp'], p.oodSets),
-      scorer: 'msp',
-      selectOn: 'gaussian',
-      reuse: true,
-    });
-    const failed = tauSweep.record.points.find((point) => point.status !== 'done');
-    if (failed || tauSweep.record.bestTau === undefined) throw new Error(`the tau sweep of pairing ${p.key} did not finish: tau ${failed?.tau} ${failed?.status}${failed?.error ? `: ${failed.error}` : ''} (${tauSweep.sweepFile})`);
-    const chosen = tauSweep.record.bestTau;
-    const sweep = tauSweep.record.points.map((point) => ({
-      tau: point.tau,
-      gaussianFpr: point.metrics?.perOodSet.gaussian?.fpr95 ?? NaN,
-      gaussianAuroc: point.metrics?.perOodSet.gaussian?.auroc ?? NaN,
-      averageFpr: point.metrics?.average.fpr95 ?? NaN,
-    }));
+    let chosen = taus[0];
+    let sweep: { tau: number; gaussianFpr: number; gaussianAuroc: number; averageFpr: number }[] = [];
+    if (taus.length > 1) {
+      const tauSweep = await runTauSweep({
+        ...engine,
+        store,
+        taus,
+        configFor: (tau) => ({ ...base, loss: 'logitnorm', tau, seed: seeds[0] }),
+        evaluation: evaluationSpec({ ...base, loss: 'logitnorm' }, ['msp'], p.oodSets),
+        scorer: 'msp',
+        selectOn: 'gaussian',
+        reuse: true,
+      });
+      const failed = tauSweep.record.points.find((point) => point.status !== 'done');
+      if (failed || tauSweep.record.bestTau === undefined) throw new Error(`the tau sweep of pairing ${p.key} did not finish: tau ${failed?.tau} ${failed?.status}${failed?.error ? `: ${failed.error}` : ''} (${tauSweep.sweepFile})`);
+      chosen = tauSweep.record.bestTau;
+      sweep = tauSweep.record.points.map((point) => ({
+        tau: point.tau,
+        gaussianFpr: point.metrics?.perOodSet.gaussian?.fpr95 ?? NaN,
+        gaussianAuroc: point.metrics?.perOodSet.gaussian?.auroc ?? NaN,
+        averageFpr: point.metrics?.average.fpr95 ?? NaN,
+      }));
+    }
     const configs: TrainConfig[] = [];
     for (const seed of seeds) {
-      configs.push({ ...base, loss: 'ce', seed });
-      configs.push({ ...base, loss: 'logitnorm', tau: 0.04, seed });
-      if (chosen !== 0.04) configs.push({ ...base, loss: 'logitnorm', tau: chosen, seed });
-      configs.push({ ...base, loss: 'logitpenalty', lambda: 0.05, seed });
+      if (losses.includes('ce')) configs.push({ ...base, loss: 'ce', seed });
+      if (losses.includes('logitnorm')) configs.push({ ...base, loss: 'logitnorm', tau: 0.04, seed });
+      if (losses.includes('logitnorm') && chosen !== 0.04) configs.push({ ...base, loss: 'logitnorm', tau: chosen, seed });
+      if (losses.includes('logitpenalty')) configs.push({ ...base, loss: 'logitpenalty', lambda: 0.05, seed });
     }
     const results: { run: Run<TrainConfig>; evaluation: EvaluationResult }[] = [];
-    for (const c of configs) results.push(await runOnce(c, SCORERS, p.oodSets));
+    for (const c of configs) results.push(await runOnce(c, scorers, p.oodSets));
 
-    docs.push(`### Pairing (${p.key}): ${p.title}`, '', `Architecture ${p.arch}, lr ${base.lr}${lrOverride === undefined ? ` (${p.note})` : ' (given with --lr)'}, schedule ${schedule}; OOD sets ${p.oodSets.join(', ')}; logit norm probe ${p.probe}. Tau chosen on Gaussian noise: **${chosen}**.`, '');
+    docs.push(`### Pairing (${p.key}): ${p.title}`, '', ...header(), `Architecture ${p.arch}, lr ${base.lr}${base.nesterov ? ' with Nesterov momentum' : ''}${lrOverride === undefined ? ` (${p.note})` : ' (given with --lr)'}, schedule ${schedule}${scheduleOverride === undefined ? ' (the recipe of core/train/recipe.ts)' : ' (given with --schedule)'}; OOD sets ${p.oodSets.join(', ')}; logit norm probe ${p.probe}. ${sweep.length ? `Tau chosen on Gaussian noise: **${chosen}**` : `Tau **${chosen}** (one tau given: no sweep)`}.`, '');
     docs.push(renderMarkdown(buildReport(results.map((r) => r.evaluation))));
-    docs.push('#### Figure 5: MSP FPR95 against tau (LogitNorm, seed ' + seeds[0] + ')', '');
-    docs.push(figure(`${p.key}-tau-sweep.svg`, lineChart(`(${p.key}) FPR95 vs tau`, 'tau', 'FPR95 (%)', [
-      { label: 'Gaussian noise', points: sweep.map((s) => [s.tau, 100 * s.gaussianFpr]) },
-      { label: 'average of OOD sets', points: sweep.map((s) => [s.tau, 100 * s.averageFpr]), dashed: true },
-    ]), 'FPR95 against tau'), '');
-    docs.push('| tau | FPR95 Gaussian (%) | AUROC Gaussian (%) | FPR95 average (%) |', '|---|---|---|---|', ...sweep.map((s) => `| ${s.tau} | ${(100 * s.gaussianFpr).toFixed(2)} | ${(100 * s.gaussianAuroc).toFixed(2)} | ${(100 * s.averageFpr).toFixed(2)} |`), '');
+    if (sweep.length) {
+      docs.push('#### Figure 5: MSP FPR95 against tau (LogitNorm, seed ' + seeds[0] + ')', '');
+      docs.push(figure(`${p.key}-tau-sweep.svg`, lineChart(`(${p.key}) FPR95 vs tau`, 'tau', 'FPR95 (%)', [
+        { label: 'Gaussian noise', points: sweep.map((s) => [s.tau, 100 * s.gaussianFpr]) },
+        { label: 'average of OOD sets', points: sweep.map((s) => [s.tau, 100 * s.averageFpr]), dashed: true },
+      ]), 'FPR95 against tau'), '');
+      docs.push('| tau | FPR95 Gaussian (%) | AUROC Gaussian (%) | FPR95 average (%) |', '|---|---|---|---|', ...sweep.map((s) => `| ${s.tau} | ${(100 * s.gaussianFpr).toFixed(2)} | ${(100 * s.gaussianAuroc).toFixed(2)} | ${(100 * s.averageFpr).toFixed(2)} |`), '');
+    }
     // Figure 1: logit norms per epoch, first seed, CE vs LogitNorm (tau 0.04).
     const first = results.filter((r) => r.run.record.config.seed === seeds[0]);
     const series: Series[] = [];
     for (const r of first) {
       const h = r.run.history();
-      const name = configurationName(r.evaluation).replace(`${p.dataset} ${p.arch} `, '');
+      const name = configurationName(r.evaluation).split(` ${p.arch} `).slice(1).join(` ${p.arch} `);
       series.push({ label: `${name} ID`, points: h.map((x) => [x.epoch, x.logitNormTest]) });
       series.push({ label: `${name} OOD`, points: h.map((x) => [x.epoch, x.logitNormOod]), dashed: true });
     }
@@ -183,7 +213,7 @@ export async function replicate(argv: string[]): Promise<void> {
     }
     docs.push('');
     // Written after every pairing, so a long replicate that is stopped keeps what it finished.
-    writeSection(outFile, 'replicate', docs.join('\n'));
+    writeSection(outFile, `replicate-${p.key}`, docs.join('\n'));
     log(`\nwritten ${outFile}`);
   }
 }

@@ -1,4 +1,3 @@
-import { UserInputError } from '../errors';
 import type { ImageSet, ImageShape } from './types';
 
 /** Builds an ImageSet, checking that the byte and label counts fit the shape. */
@@ -40,16 +39,4 @@ export function subsetImageSet(set: ImageSet, indices: ArrayLike<number>, name =
     labels[i] = set.labels[index];
   }
   return createImageSet({ name, images, labels, height: set.height, width: set.width, channels: set.channels });
-}
-
-/** Throws a UserInputError unless `set` has exactly `expected` shape. */
-export function requireShape(set: ImageSet, expected: ImageShape, what: string): void {
-  const actual = imageShapeOf(set);
-  if (actual.some((size, i) => size !== expected[i])) {
-    throw new UserInputError(
-      `${what} '${set.name}' has images of shape ${formatShape(actual)} (HxWxC), expected ${formatShape(expected)}`,
-      set.name,
-      formatShape(expected),
-    );
-  }
 }

@@ -25,7 +25,9 @@ export interface Table {
 export function configurationName(r: EvaluationResult): string {
   const t = r.train;
   const param = t.loss === 'logitnorm' ? ` (tau ${t.tau})` : t.loss === 'logitpenalty' ? ` (lambda ${t.lambda})` : '';
-  return `${t.dataset} ${t.arch} ${t.loss}${param}`;
+  // A data set given as a folder is named by its last part, as run ids name it (describeConfig).
+  const dataset = t.dataset.replace(/[\\/]+$/, '').replace(/^.*[\\/]/, '');
+  return `${dataset} ${t.arch} ${t.loss}${param}`;
 }
 
 function cell(values: number[]): Cell | null {

@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { UserInputError } from '../../../src/core/errors';
+import { configurationName } from '../../../src/core/evaluate/report';
 import { reportText } from '../../../src/core/evaluate/reportText';
 import { evaluationResult, resultRow, writeEvaluation } from '../../extension/evaluationFixture';
 
@@ -38,4 +39,13 @@ test('reportText refuses, naming the input: an unknown format, a run that does n
   assert.throws(() => reportText({ runsRoot: root, runs: ['no-such-run'], format: 'md' }), (error: unknown) => error instanceof UserInputError && /no run 'no-such-run'/.test(error.message));
   const empty = await fs.mkdtemp(path.join(os.tmpdir(), 'oodlens-report-empty-'));
   assert.throws(() => reportText({ runsRoot: empty, format: 'md' }), (error: unknown) => error instanceof UserInputError && /no evaluations found in 0 run\(s\)/.test(error.message));
+});
+
+test('a configuration is named by data set, architecture, loss and its parameter; a folder data set by its last part', () => {
+  const base = evaluationResult({ runId: 'r1', idAccuracy: 0.9, ece: 0.1, eceTemperatureScaled: 0.05, results: [] });
+  assert.equal(configurationName(base), 'mnist mlp logitnorm (tau 0.04)');
+  const folder = (dataset: string) => configurationName({ ...base, train: { ...base.train, dataset, arch: 'wrn-40-2', loss: 'ce' } });
+  assert.equal(folder('/work/shared/data/cifar10-subset'), 'cifar10-subset wrn-40-2 ce');
+  assert.equal(folder('C:\\data\\cifar10-subset\\'), 'cifar10-subset wrn-40-2 ce');
+  assert.equal(folder('cifar10'), 'cifar10 wrn-40-2 ce');
 });
