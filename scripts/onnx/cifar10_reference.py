@@ -276,6 +276,14 @@ def measure(args):
             print(f'{name:>12} {scorer:>12}  FPR95 {100 * m["fpr95"]:6.2f}  AUROC {100 * m["auroc"]:6.2f}')
 
 
+def add_sample_arguments(parser):
+    """The options that pick the fixture's images, the same for 'train' and 'fixture'."""
+    parser.add_argument('--seed', type=int, default=1)
+    parser.add_argument('--per-class', type=int, default=5)
+    parser.add_argument('--train-per-class', type=int, default=12)
+    parser.add_argument('--ood-images', type=int, default=20)
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest='cmd', required=True)
@@ -286,18 +294,12 @@ def main():
     t.add_argument('--epochs', type=int, default=20)
     t.add_argument('--batch', type=int, default=128)
     t.add_argument('--lr', type=float, default=0.1)
-    t.add_argument('--seed', type=int, default=1)
-    t.add_argument('--per-class', type=int, default=5)
-    t.add_argument('--train-per-class', type=int, default=12)
-    t.add_argument('--ood-images', type=int, default=20)
+    add_sample_arguments(t)
     fx = sub.add_parser('fixture')
     fx.add_argument('--data', required=True)
     fx.add_argument('--out', required=True)
     fx.add_argument('--fixture', required=True)
-    fx.add_argument('--seed', type=int, default=1)
-    fx.add_argument('--per-class', type=int, default=5)
-    fx.add_argument('--train-per-class', type=int, default=12)
-    fx.add_argument('--ood-images', type=int, default=20)
+    add_sample_arguments(fx)
     m = sub.add_parser('measure')
     m.add_argument('--weights', required=True)
     m.add_argument('--dumps', required=True)

@@ -11,11 +11,9 @@ import {
   argmaxRows,
   correctness,
   detectionMetrics,
-  ece,
   fitTemperature,
   histogram,
   maxSoftmax,
-  reliabilityBins,
   sharedRange,
 } from '../metrics';
 import { createScorer, getScorer, idTrainingDataFromImageSet, NORMALISED_LOGIT_SCORERS, withNormalisedLogits, type Scorer, type ScorerOptions, type ScorerSetup } from '../scorers';
@@ -28,6 +26,7 @@ import { forward, firstIndices, summariseLogits, yieldToEventLoop } from '../tra
 import { prepareIdData } from '../train/runData';
 import type { EventBody } from '../train/trainer';
 import type { EvaluationResult, ScorerOodResult } from './results';
+import { calibrationResult } from './calibration';
 import { explainMemoryFailure, memoryBudget } from '../backend/memoryLimit';
 import { fittingBatch } from '../backend/memoryPlan';
 
@@ -255,14 +254,7 @@ export async function evaluateCheckpoint(run: Run<TrainConfig>, checkpoint: Chec
       idDataset: config.dataset,
       idCount: idTest.count,
       idAccuracy: accuracy(predicted, labels),
-      calibration: {
-        ece: ece(confidence, correct),
-        eceTemperatureScaled: ece(scaledConfidence, correct),
-        temperature,
-        validationCount: validation.count,
-        reliability: reliabilityBins(confidence, correct).map((b) => ({ ...b })),
-        reliabilityTemperatureScaled: reliabilityBins(scaledConfidence, correct).map((b) => ({ ...b })),
-      },
+      calibration: calibrationResult(confidence, scaledConfidence, correct, temperature, validation.count),
       logitNorm: { id: idNorm.meanLogitNorm, ood: oodNorms },
       oodSets: oodSets.map((s) => ({ name: s.name, count: s.count })),
       scorers: scorers.map((s) => ({ name: s.name, settings: { ...s.settings } })),

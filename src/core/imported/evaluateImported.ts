@@ -15,7 +15,8 @@ import { createImageSet, formatShape, subsetImageSet } from '../data/imageSet';
 import { toShape } from '../data/resize';
 import { deriveSeed } from '../data/rng';
 import type { ImageSet, ImageShape } from '../data/types';
-import { accuracy, argmaxRows, correctness, detectionMetrics, ece, fitTemperature, histogram, maxSoftmax, reliabilityBins, sharedRange } from '../metrics';
+import { accuracy, argmaxRows, correctness, detectionMetrics, fitTemperature, histogram, maxSoftmax, sharedRange } from '../metrics';
+import { calibrationResult } from '../evaluate/calibration';
 import { createScorer, getScorer, type Scorer, type ScorerOptions, type ScorerOutputs } from '../scorers';
 import { EvaluationCancelled } from '../evaluate/evaluate';
 import type { EvaluationResult, ScorerOodResult } from '../evaluate/results';
@@ -387,14 +388,7 @@ export async function evaluateImportedModel(options: ImportedEvaluateOptions): P
         idDataset: options.dataset,
         idCount: idOut.count,
         idAccuracy: accuracy(predicted, labels),
-        calibration: {
-          ece: ece(confidence, correct),
-          eceTemperatureScaled: ece(scaledConfidence, correct),
-          temperature,
-          validationCount: idOut.count,
-          reliability: reliabilityBins(confidence, correct).map((b) => ({ ...b })),
-          reliabilityTemperatureScaled: reliabilityBins(scaledConfidence, correct).map((b) => ({ ...b })),
-        },
+        calibration: calibrationResult(confidence, scaledConfidence, correct, temperature, idOut.count),
         logitNorm: { id: meanRowNorm(idOut.logits, idOut.count, k), ood: Object.fromEntries(oodOut.map((o, i) => [data.oodSets[i].name, meanRowNorm(o.logits, o.count, k)])) },
         oodSets: data.oodSets.map((s) => ({ name: s.name, count: s.count })),
         scorers: plan.run.map((r) => ({ name: r.resultName, settings: { ...r.scorer.settings } })),
