@@ -10,25 +10,13 @@
  * makes the loss NaN, which stops training either way.
  */
 import * as tf from '@tensorflow/tfjs';
-
-/** What we use of tfjs-node's NodeJSKernelBackend (both native packages share it). */
-interface NativeKernelBackend {
-  binding: { TF_ATTR_TYPE: number; TF_FLOAT: number };
-  executeSingleOutput(name: string, opAttrs: { name: string; type: number; value: number }[], inputs: tf.TensorInfo[]): tf.Tensor;
-}
-
-function nativeBackend(): NativeKernelBackend | undefined {
-  if (tf.getBackend() !== 'tensorflow') return undefined;
-  const backend = tf.backend() as unknown as Partial<NativeKernelBackend>;
-  return typeof backend.executeSingleOutput === 'function' && backend.binding ? (backend as NativeKernelBackend) : undefined;
-}
+import { float32Attr, nativeBackend } from './nativeKernels';
 
 /** dL/dx of relu(x) given dL/dy. */
 export function reluGradient(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
   const native = nativeBackend();
   if (native && x.dtype === 'float32' && dy.dtype === 'float32') {
-    const { TF_ATTR_TYPE, TF_FLOAT } = native.binding;
-    return native.executeSingleOutput('ReluGrad', [{ name: 'T', type: TF_ATTR_TYPE, value: TF_FLOAT }], [dy, x]);
+    return native.executeSingleOutput('ReluGrad', [float32Attr(native, 'T')], [dy, x]);
   }
   return tf.mul(dy, tf.step(tf.cast(x, 'float32')));
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { UserInputError } from '../errors';
+import { BatchNormalization } from './batchNormTraining';
 import { SeededDropout } from './seededDropout';
 import { seedForLayer } from './seeds';
 import { LOGITS_LAYER, type ModelSpec } from './types';
@@ -59,7 +60,7 @@ export class NetworkBuilder {
   }
 
   batchNorm(name: string, x: tf.SymbolicTensor): tf.SymbolicTensor {
-    return this.apply(tf.layers.batchNormalization({ name: this.claim(name), axis: -1, momentum: 0.9, epsilon: 1e-5 }), x);
+    return this.apply(new BatchNormalization({ name: this.claim(name), axis: -1, momentum: 0.9, epsilon: 1e-5 }), x);
   }
 
   relu(name: string, x: tf.SymbolicTensor): tf.SymbolicTensor {
