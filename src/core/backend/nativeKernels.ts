@@ -14,7 +14,7 @@ export interface NativeOpAttr {
 
 /** What we use of tfjs-node's NodeJSKernelBackend (both native packages share it). */
 export interface NativeKernelBackend {
-  binding: { TF_ATTR_TYPE: number; TF_ATTR_FLOAT: number; TF_ATTR_STRING: number; TF_ATTR_BOOL: number; TF_FLOAT: number };
+  binding: { TF_ATTR_TYPE: number; TF_ATTR_INT: number; TF_ATTR_FLOAT: number; TF_ATTR_STRING: number; TF_ATTR_BOOL: number; TF_FLOAT: number };
   executeSingleOutput(name: string, opAttrs: NativeOpAttr[], inputs: tf.TensorInfo[]): tf.Tensor;
   executeMultipleOutputs(name: string, opAttrs: NativeOpAttr[], inputs: tf.TensorInfo[], numOutputs: number): tf.Tensor[];
 }
