@@ -66,50 +66,6 @@ test('SGD state restores by position and continues exactly', () => {
   assert.deepEqual(run(true), run(false));
 });
 
-// Variables packed into one update (sgd.ts groups up to 2^20 values) must each follow PyTorch's
-// rule as if alone; the large one (2^20 + 3 values) is a group of its own, and the small ones on
-// either side of it form two more groups. Halfway, the state goes to a new optimizer and back.
-test('SGD over many variables, grouped, follows PyTorch\'s rule for each, across a save and restore', () => {
-  const shapes = [[2, 3], [4], [(1 << 20) + 3], [3, 1, 2], [5]];
-  const initial = shapes.map((shape, k) => Array.from(seededNumbers(shape.reduce((a, b) => a * b, 1), 10 + k)));
-  const steps = [0, 1, 2, 3].map((t) => shapes.map((shape, k) => Array.from(seededNumbers(shape.reduce((a, b) => a * b, 1), 100 + 10 * t + k))));
-  const variables = shapes.map((shape, k) => tf.variable(tf.tensor(initial[k], shape)));
-  let sgd = new Sgd({ momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
-  steps.forEach((grads, t) => {
-    if (t === 2) {
-      const state = sgd.state(variables);
-      sgd.dispose();
-      sgd = new Sgd({ momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
-      sgd.restore(variables, state);
-    }
-    const tensors = Object.fromEntries(variables.map((v, k) => [v.name, tf.tensor(grads[k], shapes[k])]));
-    sgd.step(variables, tensors, 0.1);
-    tf.dispose(Object.values(tensors));
-  });
-  variables.forEach((v, k) => {
-    const want = referenceSgd(initial[k], steps.map((g) => g[k]), 0.1, 0.9, 5e-4, true);
-    const got = v.dataSync();
-    let worst = 0;
-    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
-    assert.ok(worst < 1e-6, `variable ${k} (shape ${shapes[k]}): worst difference ${worst}`);
-    assert.deepEqual(v.shape, shapes[k]);
-  });
-  assert.equal(sgd.stateBytes(), 4 * shapes.reduce((n, shape) => n + shape.reduce((a, b) => a * b, 1), 0));
-  sgd.dispose();
-  tf.dispose(variables);
-});
-
-/** Deterministic numbers in [-1, 1). */
-function seededNumbers(count: number, seed: number): Float32Array {
-  const out = new Float32Array(count);
-  let state = seed >>> 0;
-  for (let i = 0; i < count; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    out[i] = (state / 2 ** 32) * 2 - 1;
-  }
-  return out;
-}
-
 test('SGD steps leave no tensors behind once the buffers exist', () => {
   const v = tf.variable(tf.tensor1d([1, 2]));
   const g = tf.tensor1d([0.1, 0.1]);
