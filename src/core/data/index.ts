@@ -3,7 +3,7 @@ export * from './types';
 export { loadDataset, DATASETS, type DatasetLoader } from './registry';
 export { loadOodSet, knownOodSetNames, NOISE_SET_NAMES, type OodSetOptions } from './oodSets';
 export { toTensor, labelsTensor } from './batches';
-export { limitSet, splitValidation } from './subsets';
+export { limitSet, limitTestSet, splitValidation } from './subsets';
 export { createRng, deriveSeed, shuffledIndices, type Rng } from './rng';
 export { defaultCacheDir } from './cacheDir';
 export { loadImageFolder, loadUnlabeledImageFolder, type ImageFolderOptions } from './imageFolder';
