@@ -8,6 +8,6 @@ export { createRng, deriveSeed, shuffledIndices, type Rng } from './rng';
 export { defaultCacheDir } from './cacheDir';
 export { loadImageFolder, loadUnlabeledImageFolder, type ImageFolderOptions } from './imageFolder';
 export { computeNormalization, MNIST_NORMALIZATION, FASHION_MNIST_NORMALIZATION, CIFAR_NORMALIZATION } from './normalization';
-export { NO_AUGMENTATION, CIFAR_AUGMENTATION } from './augmentation';
+export { NO_AUGMENTATION, CIFAR_AUGMENTATION, AUGMENT_MODES, augmentModeOf, isAugmentMode, resolveAugmentation, describeAugmentation, type AugmentMode } from './augmentation';
 export { parseIdx, readIdxFile, encodeUbyteIdx } from './idx';
 export { createImageSet, subsetImageSet, imageShapeOf } from './imageSet';
