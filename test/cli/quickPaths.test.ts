@@ -35,7 +35,7 @@ const lastAccuracy = (events: CliEvent[]) => events.filter((e) => e.type === 'ep
 const warnings = (events: CliEvent[], code: string) => events.filter((e) => e.type === 'warning' && e.code === code);
 
 // Chance is 10% (ten balanced classes); a run whose logit norm ran away ended at 11-40%. Seen at
-// these lengths: LeNet + LogitNorm at 400 steps 97.1% and 96.9% (seeds 1, 2); the MLP + LogitNorm
+// these lengths: LeNet + LogitNorm at 400 steps 97.1 / 96.9 / 95.0% (seeds 1-3); the MLP + LogitNorm
 // at 100 steps 81.6 / 82.9 / 85.8% (seeds 1-3). The thresholds sit well above a stalled run and
 // below what a healthy one reaches.
 test('"Train with LogitNorm" on LeNet learns in its minimum of steps (400: one epoch of 51,200 MNIST images)', async () => {

@@ -85,16 +85,18 @@ export function defaultRecipe(arch: string, epochs: number, training: { loss?: s
  * run gets the one-line `short-run` warning. Why no recipe fixes it: LogitNorm's gradient is
  * 1 / (tau ||f||) times cross-entropy's, about 125 times at LeNet's initial ||f|| of 0.2, so the
  * first steps grow the norm, and the grown norm slows learning as 1 / ||f||; a longer warm-up or a
- * lower rate keeps the norm down but then 50 steps are too few to learn (LeNet at 50 steps, 1 seed:
- * lr 0.0003-0.01 with warm-ups of 20-100% of the run ended at 12-47%; cross-entropy at lr 0.01 at 33%).
+ * lower rate keeps the norm down but then 50 steps are too few to learn (LeNet at 50 steps, seed 1:
+ * lr 0.0003-0.1 with warm-ups of 20-100% of the run, or none, ended at 10-47%; cross-entropy at lr 0.01 at 33%).
  *
- * - lenet: 50 steps 11.7% (seed 1); 100 steps 24.8 / 26.8 / 11.4%; 200 steps 91.4 / 90.5 / 40.2%
- *   (seed 3 ran away); 422 steps (1 epoch of MNIST's 54,000) 97.0 / 97.5 / 95.8%.
+ * - lenet, LogitNorm: 50 steps 11.7% (seed 1); 100 steps 24.8 / 26.8 / 11.4%; 200 steps
+ *   91.4 / 90.5 / 40.2% (seed 3 ran away); 400 steps 97.1 / 96.9 / 95.0%. Cross-entropy: 100 steps
+ *   76.1 / 48.8 / 64.9%, 400 steps 95.0 / 95.0 / 95.7%.
  * - cnn: no batch norm before the logits and the same recipe as lenet; given lenet's minimum, not
- *   measured on its own.
- * - mlp: LogitNorm 50 steps 47.8% (seed 1), 100 steps 81.6 / 82.9 / 85.8%; cross-entropy 100 steps 84.1-84.7%.
- * - cnn-bn (the paper's recipe): 50 steps 94.6%, so no minimum; the networks with batch norm
- *   before the logits get none.
+ *   measured on its own (it is slow on wasm).
+ * - mlp, LogitNorm: 50 steps 47.8 / 65.6 / 79.5%, 100 steps 81.6 / 82.9 / 85.8%; cross-entropy
+ *   50 steps 72.8 / 66.1 / 68.8%, 100 steps 84.5 / 84.7 / 84.1%.
+ * - cnn-bn (the paper's recipe): 50 steps LogitNorm 94.6 / 93.4 / 94.5%, cross-entropy
+ *   97.1 / 97.1 / 97.2%, so no minimum; the networks with batch norm before the logits get none.
  */
 export const MIN_STEPS: Readonly<Record<string, number>> = {
   mlp: 100,
