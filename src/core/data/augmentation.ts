@@ -38,7 +38,7 @@ export function resolveAugmentation(value: AugmentMode | boolean | undefined, da
   return datasetDefault;
 }
 
-/** "crop-flip (pad 4, mirror)" / "none", for logs. */
+/** "random crop with 4-pixel zero padding, horizontal flip with probability 1/2" or "none", for the training log. */
 export function describeAugmentation(aug: Augmentation): string {
   if (isIdentity(aug)) return 'none';
   const parts = [aug.cropPadding > 0 ? `random crop with ${aug.cropPadding}-pixel zero padding` : '', aug.horizontalFlip ? 'horizontal flip with probability 1/2' : ''].filter(Boolean);
