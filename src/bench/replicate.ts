@@ -16,6 +16,7 @@
  * ce,logitnorm,logitpenalty) and --scorers (default all eight) trim a run that the machine's time
  * cannot afford in full; the section names what was run.
  */
+import type { AugmentMode } from '../core/data/augmentation';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { initBackend } from '../core/backend';
@@ -49,6 +50,8 @@ interface Pairing {
   probe: string;
   note: string;
   dataDir?: string;
+  /** Absent: the data set's default (auto). */
+  augment?: AugmentMode;
 }
 
 const SCORERS = ['msp', 'odin', 'energy', 'gradnorm', 'maxlogit', 'react', 'knn', 'mahalanobis'];
@@ -70,10 +73,12 @@ function pairings(values: OptionValues): Pairing[] {
     // The official binary batches load as `cifar10`; any other folder (e.g. a JPEG export with one
     // sub-folder per class, as /work/shared/data/cifar10-subset) as an image folder.
     const binary = ['', 'cifar-10-batches-bin'].some((sub) => fs.existsSync(path.join(cifarDir, sub, 'data_batch_1.bin')));
+    // Folders get no augmentation by default (a mirror may not keep a folder's class); CIFAR-10's
+    // classes survive a mirror, so this pairing asks for the paper's crop and flip on a folder too.
     const note = binary
       ? "the paper's recipe, with its crop-and-flip augmentation"
-      : "the paper's recipe; an image folder, so normalised with its own training images' mean and std and without the paper's crop-and-flip augmentation (folders get none)";
-    list.push({ key: 'c', title: `CIFAR-10 (ID) on ${arch}`, dataset: binary ? 'cifar10' : path.resolve(cifarDir), arch, oodSets: [...oodDirs, 'mnist', 'fashion-mnist', 'gaussian', 'uniform'], probe: oodDirs[0] ?? 'mnist', note, dataDir: binary ? cifarDir : undefined });
+      : "the paper's recipe with its crop-and-flip augmentation (asked for with --augment crop-flip: image folders get none by default); an image folder, so normalised with its own training images' mean and std";
+    list.push({ key: 'c', title: `CIFAR-10 (ID) on ${arch}`, dataset: binary ? 'cifar10' : path.resolve(cifarDir), arch, oodSets: [...oodDirs, 'mnist', 'fashion-mnist', 'gaussian', 'uniform'], probe: oodDirs[0] ?? 'mnist', note, dataDir: binary ? cifarDir : undefined, augment: 'crop-flip' });
   }
   const wanted = stringOption(values, 'pairings', list.map((p) => p.key).join(',')).split(',');
   return list.filter((p) => wanted.includes(p.key));
@@ -145,7 +150,7 @@ export async function replicate(argv: string[]): Promise<void> {
     const docs: string[] = [];
     const recipe = defaultRecipe(p.arch, epochs);
     const schedule = scheduleOverride ?? recipe.schedule;
-    const base: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, dataset: p.dataset, arch: p.arch, lr: lrOverride ?? recipe.lr, nesterov: recipe.nesterov, epochs, schedule, limit, oodProbe: p.probe, backend: backend.name, dataDir: p.dataDir };
+    const base: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, dataset: p.dataset, arch: p.arch, lr: lrOverride ?? recipe.lr, nesterov: recipe.nesterov, epochs, schedule, limit, oodProbe: p.probe, backend: backend.name, dataDir: p.dataDir, augment: p.augment ?? 'auto' };
     // Figure 5: the engine's tau sweep, one LogitNorm run per tau (first seed). The tau with the
     // lowest MSP FPR95 on Gaussian noise is chosen; where noise is separated perfectly (FPR95 0
     // for several taus, as on MNIST) the higher AUROC on it decides, then the smaller tau.

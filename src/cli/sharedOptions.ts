@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import { BACKEND_NAMES, isBackendName, type BackendName } from '../core/backend';
+import { AUGMENT_MODES, isAugmentMode, type AugmentMode } from '../core/data/augmentation';
 import { UserInputError } from '../core/errors';
 import { DEFAULT_OOD_SETS, DEFAULT_SCORERS } from '../core/evaluate/evaluate';
 import { defaultRunsRoot } from '../core/runs/runStore';
@@ -32,7 +33,7 @@ export const COMMON_OPTIONS: OptionSpec = {
 
 /** A training run's settings (train, sweep, bench replicate): TrainConfig in kebab-case. */
 export const TRAIN_CONFIG_OPTIONS: OptionSpec = {
-  ...stringOptions('dataset', 'arch', 'loss', 'tau', 'lambda', 'epochs', 'batch-size', 'lr', 'momentum', 'weight-decay', 'schedule', 'dropout', 'seed', 'limit', 'ood-probe', 'probe-size', 'val-fraction', 'checkpoint-every', 'workers', 'micro-batch'),
+  ...stringOptions('dataset', 'arch', 'augment', 'loss', 'tau', 'lambda', 'epochs', 'batch-size', 'lr', 'momentum', 'weight-decay', 'schedule', 'dropout', 'seed', 'limit', 'ood-probe', 'probe-size', 'val-fraction', 'checkpoint-every', 'workers', 'micro-batch'),
   ...booleanOptions('nesterov', 'no-nesterov', 'no-augment'),
 };
 
@@ -88,7 +89,7 @@ export function configFromArgs(values: OptionValues): TrainConfig {
     dropout: numberOption(values, 'dropout', d.dropout),
     seed: numberOption(values, 'seed', d.seed),
     limit: limit === undefined ? undefined : numberOption(values, 'limit', 0),
-    augment: values['no-augment'] !== true,
+    augment: augmentOption(values),
     oodProbe: stringOption(values, 'ood-probe', d.oodProbe),
     probeSize: numberOption(values, 'probe-size', d.probeSize),
     valFraction: numberOption(values, 'val-fraction', d.valFraction),
@@ -99,6 +100,17 @@ export function configFromArgs(values: OptionValues): TrainConfig {
     ...(values['micro-batch'] !== undefined ? { microBatch: numberOption(values, 'micro-batch', 1) } : {}),
   };
   return validateTrainConfig(config);
+}
+
+/** --augment auto|none|crop-flip; --no-augment is --augment none. */
+function augmentOption(values: OptionValues): AugmentMode {
+  const given = stringOption(values, 'augment');
+  if (given !== undefined && !isAugmentMode(given)) throw new UserInputError(`--augment expects one of ${AUGMENT_MODES.join(', ')}, got '${given}'`, given, AUGMENT_MODES.join(' | '));
+  if (values['no-augment'] === true) {
+    if (given !== undefined && given !== 'none') throw new UserInputError(`--no-augment and --augment ${given} contradict each other: give one of them`, `--no-augment --augment ${given}`, '--augment auto|none|crop-flip');
+    return 'none';
+  }
+  return given ?? 'auto';
 }
 
 /** "energy.temperature=0.1" -> { energy: { temperature: 0.1 } } */

@@ -84,7 +84,9 @@ test('train --events jsonl puts only JSON events on stdout, then evaluate and re
   const lines = r.stdout.split('\n').filter((l) => l.length > 0);
   const events = lines.map((l) => JSON.parse(l));
   assert.ok(events.every((e) => e.v === 1 && typeof e.type === 'string'));
-  assert.deepEqual([...new Set(events.map((e) => e.type))].sort(), ['checkpoint', 'epoch', 'finished', 'progress', 'started'].sort());
+  // 8 steps of the MLP are below its 100-step minimum: one short-run warning (core/train/recipe.ts).
+  assert.deepEqual([...new Set(events.map((e) => e.type))].sort(), ['checkpoint', 'epoch', 'finished', 'progress', 'started', 'warning'].sort());
+  assert.deepEqual(events.filter((e) => e.type === 'warning').map((e) => e.code), ['short-run']);
   const started = events.find((e) => e.type === 'started');
   assert.equal(started.backend, 'wasm');
   const runJson = JSON.parse(fs.readFileSync(path.join(started.runDir, 'run.json'), 'utf8'));

@@ -23,6 +23,8 @@ export const EVALUATE_USAGE = `usage: ood-lens evaluate RUN_OR_CHECKPOINT [--ood
     MODEL.oodlens.json beside it, else the preset. odin runs as odin-t (temperature only: ONNX
     Runtime gives no input gradients); scorers that need features or the final layer the graph
     does not give are skipped, with the reason.
+  --id-limit N: score a seeded random N of the ID test images (the run's seed; --seed for MODEL.onnx), not the first N
+    (an image folder lists its images class by class)
   scorers: msp, odin, energy, gradnorm, maxlogit, react, knn, mahalanobis
   options, e.g.: --option energy.temperature=0.1 --option odin.epsilon=0.0014 --option knn.neighbours=50
   --normalised-logits: also score msp, maxlogit, energy and odin on f / (tau ||f||) instead of the raw logits f,

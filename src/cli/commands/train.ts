@@ -12,12 +12,15 @@ import { onStopSignal } from '../signals';
 
 export const TRAIN_USAGE = `usage: ood-lens train --dataset mnist --arch lenet --loss logitnorm [--tau 0.04] [--lambda 0.05]
          [--epochs 5] [--batch-size 128] [--lr LR] [--momentum 0.9] [--nesterov|--no-nesterov] [--weight-decay 5e-4]
-         [--schedule cosine|step:80,140|constant[+warmup:EPOCHS]] [--dropout 0.3] [--seed 1] [--limit N] [--no-augment]
+         [--schedule cosine|step:80,140|constant[+warmup:EPOCHS]] [--dropout 0.3] [--seed 1] [--limit N] [--augment auto|none|crop-flip]
          [--ood-probe gaussian] [--probe-size 1000] [--val-fraction 0.1] [--checkpoint-every 1]
          [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--workers 1] [--micro-batch N] [--data-dir DIR] [--cache-dir DIR]
          [--out RUNS_DIR] [--events jsonl]
        ood-lens train --resume RUN [--epochs N] [--workers N] [--micro-batch N] [--out RUNS_DIR] [--events jsonl]
 architectures: mlp, lenet, cnn, cnn-bn (batch norm before the logits), wrn-40-2, resnet18, resnet34, densenet-bc-100
+--augment: auto (the default) = the data set's own: crop-flip for CIFAR's binary batches, none for MNIST,
+  Fashion-MNIST and image folders (a mirror image may not keep a folder's class); crop-flip = the paper's
+  random crop with 4-pixel zero padding and horizontal flip, on any data set; none (also --no-augment)
 ${RECIPE_SUMMARY}`;
 
 const TRAIN_OPTIONS: OptionSpec = { ...COMMON_OPTIONS, ...TRAIN_CONFIG_OPTIONS, ...stringOptions('resume') };

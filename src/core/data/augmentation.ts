@@ -10,6 +10,41 @@ import type { Augmentation } from './types';
 export const NO_AUGMENTATION: Augmentation = { cropPadding: 0, horizontalFlip: false };
 export const CIFAR_AUGMENTATION: Augmentation = { cropPadding: 4, horizontalFlip: true };
 
+/**
+ * What a run asks for (`--augment`, run.json's `augment`): `auto` the data set's default (CIFAR's
+ * binary batches: crop-flip; MNIST, Fashion-MNIST and image folders: none, since a mirror image
+ * may not keep a folder's class, as with digits or text), `none`, or `crop-flip`, the paper's
+ * CIFAR recipe (pad 4 pixels, crop back at a random offset, mirror with probability 1/2) on any
+ * data set. run.json files written before --augment hold a boolean: true meant the data set's
+ * default (auto), false none.
+ */
+export const AUGMENT_MODES = ['auto', 'none', 'crop-flip'] as const;
+export type AugmentMode = (typeof AUGMENT_MODES)[number];
+
+export function isAugmentMode(value: unknown): value is AugmentMode {
+  return typeof value === 'string' && (AUGMENT_MODES as readonly string[]).includes(value);
+}
+
+/** A config's `augment` as a mode: the booleans of older run.json files read as auto (true) and none (false), none at all as auto. */
+export function augmentModeOf(value: AugmentMode | boolean | undefined): AugmentMode {
+  return value === undefined || value === true ? 'auto' : value === false ? 'none' : value;
+}
+
+/** The augmentation a run trains with, from its config's `augment` and the data set's default. */
+export function resolveAugmentation(value: AugmentMode | boolean | undefined, datasetDefault: Augmentation): Augmentation {
+  const mode = augmentModeOf(value);
+  if (mode === 'none') return NO_AUGMENTATION;
+  if (mode === 'crop-flip') return CIFAR_AUGMENTATION;
+  return datasetDefault;
+}
+
+/** "random crop with 4-pixel zero padding, horizontal flip with probability 1/2" or "none", for the training log. */
+export function describeAugmentation(aug: Augmentation): string {
+  if (isIdentity(aug)) return 'none';
+  const parts = [aug.cropPadding > 0 ? `random crop with ${aug.cropPadding}-pixel zero padding` : '', aug.horizontalFlip ? 'horizontal flip with probability 1/2' : ''].filter(Boolean);
+  return parts.join(', ');
+}
+
 /** The random choices for one image, drawn in this order: crop top, crop left, flip. */
 export interface AugmentationDraw {
   /** Offsets into the padded image, in [0, 2 * padding]. */

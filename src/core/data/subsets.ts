@@ -29,6 +29,16 @@ export function splitValidation(set: ImageSet, fraction: number, seed: number): 
   return { train: subsetImageSet(set, trainIndices), val: subsetImageSet(set, valIndices, `${set.name}:validation`) };
 }
 
+/**
+ * The ID test images a run with `--limit N` tests on, and the ones `evaluate --id-limit N` scores
+ * (trained runs with the run's seed, imported models with --seed): a seeded random N, never the
+ * first N, since image folders list their images class by class. The same seed and N give the
+ * same images in both.
+ */
+export function limitTestSet(set: ImageSet, limit: number, seed: number): ImageSet {
+  return limitSet(set, limit, deriveSeed(seed, 'limit-test'));
+}
+
 /** At most `limit` images, a seeded choice kept in original order (for --limit N); the set itself if it has no more. */
 export function limitSet(set: ImageSet, limit: number, seed: number): ImageSet {
   if (!Number.isInteger(limit) || limit < 1) throw new UserInputError(`limit ${limit} is not a positive whole number`, String(limit), 'an integer >= 1');

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UserInputError } from '../errors';
 import { toTensor } from '../data';
 import { deriveSeed } from '../data/rng';
-import { loadOodSet } from '../data';
+import { limitTestSet, loadOodSet } from '../data';
 import type { ImageSet, Normalization } from '../data/types';
 import {
   accuracy,
@@ -147,7 +147,8 @@ export async function evaluateCheckpoint(run: Run<TrainConfig>, checkpoint: Chec
     if (modelShape.join('x') !== shape.join('x')) {
       throw new UserInputError(`checkpoint ${checkpoint.dir} takes ${modelShape.join('x')} images, but its data set ${config.dataset} has ${shape.join('x')}`, checkpoint.dir, shape.join('x'));
     }
-    const idTest = options.idLimit ? { ...data.test, count: Math.min(options.idLimit, data.test.count) } : data.test;
+    // --id-limit N: a seeded random N (the run's seed), the images a run with --limit N tests on.
+    const idTest = options.idLimit ? limitTestSet(data.test, options.idLimit, config.seed) : data.test;
     imageShape = shape;
     // Before the first batch: the largest batch (up to batchSize) each pass fits in this backend's
     // memory, measured on 1 and 2 images (memoryPlan.ts). A big network's forward pass, and ODIN's

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserInputError } from '../errors';
-import { loadDataset, loadOodSet } from '../data';
+import { limitTestSet, loadDataset, loadOodSet } from '../data';
 import { createImageSet, formatShape, subsetImageSet } from '../data/imageSet';
 import { toShape } from '../data/resize';
 import { deriveSeed } from '../data/rng';
@@ -160,7 +160,7 @@ export async function loadImportedData(
   const shape: ImageShape = [pre.height, pre.width, pre.channels];
   const dataset = await loadDataset(options.dataset, { dataDir: options.dataDir, cacheDir: options.cacheDir, log: options.log, imageShape: shape });
   const test = atShape(dataset.test, shape);
-  const idTest = options.idLimit ? subsetImageSet(test, spreadIndices(test.count, options.idLimit).map((_, i) => i)) : test;
+  const idTest = options.idLimit ? limitTestSet(test, options.idLimit, options.seed ?? 1) : test;
   const fitSample = atShape(subsetImageSet(dataset.train, spreadIndices(dataset.train.count, options.fitSamples ?? 5000), `${dataset.train.name}-fit`), shape);
   const oodSets: ImageSet[] = [];
   for (const name of options.oodSets) {

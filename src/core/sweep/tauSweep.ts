@@ -16,6 +16,7 @@
 import type { EvaluationFile } from '../evaluate/evaluationFiles';
 import { listEvaluationFilesSync } from '../evaluate/evaluationFiles';
 import { EvaluationCancelled, evaluateCheckpoint, type EvaluateOptions } from '../evaluate/evaluate';
+import { augmentModeOf } from '../data/augmentation';
 import { isUserInputError } from '../errors';
 import type { CheckpointRef, Run, RunStore } from '../runs/runStore';
 import { describeConfig, type TrainConfig } from '../train/config';
@@ -35,7 +36,8 @@ export interface EngineContext {
 const SAME_EXPERIMENT: readonly (keyof TrainConfig)[] = ['dataset', 'arch', 'loss', 'tau', 'lambda', 'epochs', 'batchSize', 'lr', 'nesterov', 'schedule', 'seed', 'limit', 'oodProbe', 'weightDecay', 'momentum'];
 
 export function sameExperiment(a: TrainConfig, b: TrainConfig): boolean {
-  return SAME_EXPERIMENT.every((key) => a[key] === b[key]);
+  // augment: a run.json written before --augment holds true (auto) or false (none).
+  return SAME_EXPERIMENT.every((key) => a[key] === b[key]) && augmentModeOf(a.augment) === augmentModeOf(b.augment);
 }
 
 /** A run of the same experiment under the store: a finished one first, else one to resume. */

@@ -1,3 +1,4 @@
+import { AUGMENT_MODES, isAugmentMode, type AugmentMode } from '../data/augmentation';
 import { UserInputError } from '../errors';
 import { DEFAULT_LAMBDA, DEFAULT_TAU, getLoss } from '../losses';
 import { defaultRecipe } from './recipe';
@@ -24,8 +25,12 @@ export interface TrainConfig {
   seed: number;
   /** Train and test on the first N images of each split (after a seeded shuffle). */
   limit?: number;
-  /** Random crop with padding and horizontal flip where the data set calls for it. */
-  augment: boolean;
+  /**
+   * auto (the data set's default: crop-flip on CIFAR's binary batches, none elsewhere) | none |
+   * crop-flip (data/augmentation.ts). A boolean in run.json files written before --augment:
+   * true = auto, false = none.
+   */
+  augment: AugmentMode | boolean;
   /** The OOD set whose mean logit norm is recorded every epoch (the paper's Figure 1). */
   oodProbe: string;
   /** Images of ID train, ID test and the OOD probe used for the per-epoch logit norms. */
@@ -73,7 +78,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   schedule: DEFAULT_ARCH_RECIPE.schedule,
   dropout: 0.3,
   seed: 1,
-  augment: true,
+  augment: 'auto',
   oodProbe: 'gaussian',
   probeSize: 1000,
   valFraction: 0.1,
@@ -109,6 +114,9 @@ export function validateTrainConfig(c: TrainConfig): TrainConfig {
   inRange('val-fraction', c.valFraction, 0, 0.5);
   if (!(c.tau > 0)) throw new UserInputError(`--tau must be > 0, got ${c.tau}`, String(c.tau), 'a number > 0');
   inRange('lambda', c.lambda, 0, 1e6);
+  if (c.augment !== undefined && typeof c.augment !== 'boolean' && !isAugmentMode(c.augment)) {
+    throw new UserInputError(`augment must be one of ${AUGMENT_MODES.join(', ')}, got '${String(c.augment)}'`, String(c.augment), AUGMENT_MODES.join(' | '));
+  }
   if (!Number.isInteger(c.seed)) throw new UserInputError(`--seed must be an integer, got ${c.seed}`, String(c.seed), 'an integer');
   return c;
 }

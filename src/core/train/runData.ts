@@ -4,7 +4,7 @@
  * set whose logit norm training records every epoch. No training code: evaluation uses it too.
  */
 import { deriveSeed } from '../data/rng';
-import { limitSet, loadDataset, loadOodSet, splitValidation } from '../data';
+import { limitSet, limitTestSet, loadDataset, loadOodSet, splitValidation } from '../data';
 import type { DataOptions, ImageSet, LabeledDataset } from '../data/types';
 import type { TrainConfig } from './config';
 
@@ -29,7 +29,7 @@ export async function prepareIdData(config: TrainConfig, opts: { cacheDir?: stri
   const dataset = await loadDataset(config.dataset, dataOptionsOf(config, opts));
   const split = splitValidation(dataset.train, config.valFraction, deriveSeed(config.seed, 'validation'));
   const train = config.limit ? limitSet(split.train, config.limit, deriveSeed(config.seed, 'limit-train')) : split.train;
-  const test = config.limit ? limitSet(dataset.test, config.limit, deriveSeed(config.seed, 'limit-test')) : dataset.test;
+  const test = config.limit ? limitTestSet(dataset.test, config.limit, config.seed) : dataset.test;
   return { dataset, train, validation: split.val, test };
 }
 

@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs';
 import type { WorkerEvent } from '../../protocol';
 import type { EpochStats } from '../runs/history';
 import { UserInputError } from '../errors';
-import { createRng, deriveSeed, shuffledIndices } from '../data/rng';
 import { DATASETS, knownOodSetNames, labelsTensor, toTensor } from '../data';
 import * as fs from 'node:fs';
 import { lookup } from '../errors';
@@ -19,6 +18,8 @@ import { movingStatistics, planTrainingMemory, stepGradients } from './microBatc
 
 export { prepareData, prepareIdData, type IdData, type PreparedData } from './runData';
 import { firstIndices, summariseLogits, yieldToEventLoop } from './forward';
+import { shortRunWarning } from './recipe';
+import { epochBatches, runAugmentation } from './epochBatches';
 import { parseSchedule } from './schedule';
 import { Sgd } from './sgd';
 import { DataParallelSteps } from './dataParallel';
@@ -103,7 +104,8 @@ async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext, seen: 
   const { dataset, train: trainSet, test: testSet, probe } = data;
   seen.imageShape = [trainSet.height, trainSet.width, trainSet.channels];
   const norm = dataset.normalization;
-  const augmentation = config.augment ? dataset.augmentation : { cropPadding: 0, horizontalFlip: false };
+  const { augmentation, summary: augmentationSummary } = runAugmentation(config, dataset);
+  log(augmentationSummary);
   const stepsPerEpoch = Math.ceil(trainSet.count / config.batchSize);
   const schedule = parseSchedule(config.schedule, config.lr, config.epochs);
 
@@ -180,6 +182,13 @@ async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext, seen: 
     stepsPerEpoch,
   });
 
+  // A run too short for its architecture to learn says so once, before its first step.
+  const shortRun = shortRunWarning(config.arch, config.epochs * stepsPerEpoch, { epochs: config.epochs, images: trainSet.count, batchSize: config.batchSize });
+  if (shortRun && !run.record.warnings.some((w) => w.startsWith('short-run'))) {
+    run.update({ warnings: [...run.record.warnings, shortRun] });
+    emit({ type: 'warning', runId: run.id, code: 'short-run', message: shortRun });
+  }
+
   const trainProbe = firstIndices(trainSet.count, config.probeSize);
   const testAll = firstIndices(testSet.count);
   const probeAll = firstIndices(probe.count);
@@ -194,8 +203,7 @@ async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext, seen: 
 
   try {
     for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
-      const rng = createRng(deriveSeed(config.seed, `epoch-${epoch}`));
-      const order = shuffledIndices(trainSet.count, rng);
+      const batches = epochBatches(config, trainSet, dataset, augmentation, epoch);
       let lossSum = 0;
       let correct = 0;
       let seen = 0;
@@ -208,10 +216,10 @@ async function trainOrThrow(run: Run<TrainConfig>, context: TrainContext, seen: 
           log(`cancelled during epoch ${epoch + 1}; the run keeps its ${epoch} complete epoch(s) and can be resumed`);
           return finish('cancelled');
         }
-        const batch = order.subarray(step * config.batchSize, Math.min(trainSet.count, (step + 1) * config.batchSize));
+        const batch = batches.indices(step);
         lr = schedule(epoch, step, stepsPerEpoch);
         setDropoutStep(epoch * stepsPerEpoch + step);
-        const x = toTensor(trainSet, batch, norm, { aug: augmentation, rng });
+        const x = batches.images(step);
         const y = labelsTensor(trainSet, batch);
         const dropoutStep = epoch * stepsPerEpoch + step;
         const result = await stepGradients(model, x, y, memoryPlan.microBatch, (xs, ys) => computeShard(xs, ys, dropoutStep));

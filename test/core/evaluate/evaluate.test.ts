@@ -59,7 +59,11 @@ test('an evaluation matches MSP, FPR95, AUROC, accuracy and ECE recomputed in pl
     const e = row.map((v) => Math.exp(v - m));
     return Math.max(...e) / e.reduce((a, b) => a + b, 0);
   };
-  const idLogits = logitsOf(data.test, n);
+  // --id-limit n scores the n test images a run with --limit n tests on (a seeded random n).
+  const idTest = (await prepareData({ ...config, limit: n }, { cacheDir })).test;
+  assert.equal(idTest.count, n);
+  assert.equal(result.idCount, n);
+  const idLogits = logitsOf(idTest, n);
   const ood = await loadOodSet('uniform', { cacheDir, shape: [28, 28, 1], count: n, seed: deriveSeed(config.seed, 'ood-uniform') });
   const oodLogits = logitsOf(ood, n);
   const idScores = idLogits.map(msp);
@@ -68,7 +72,7 @@ test('an evaluation matches MSP, FPR95, AUROC, accuracy and ECE recomputed in pl
   const row = result.results[0];
   assert.ok(Math.abs(row.fpr95 - want.fpr95) < 1e-9 + 2 / n, `fpr95 ${row.fpr95} vs ${want.fpr95}`);
   assert.ok(Math.abs(row.auroc - want.auroc) < 1e-3, `auroc ${row.auroc} vs ${want.auroc}`);
-  const correct = idLogits.map((r, i) => (r.indexOf(Math.max(...r)) === data.test.labels[i] ? 1 : 0));
+  const correct = idLogits.map((r, i) => (r.indexOf(Math.max(...r)) === idTest.labels[i] ? 1 : 0));
   const acc = correct.reduce((a: number, b) => a + b, 0) / n;
   assert.ok(Math.abs(result.idAccuracy - acc) < 1e-9);
   // ECE: 15 equal-width bins, |accuracy - mean confidence| weighted by the bin's share.

@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { OnnxClassifier } from '../../../src/core/imported/onnxClassifier';
 import { evaluateImportedModel, loadImportedData, outputsOf, planScorers, scoreOutputs } from '../../../src/core/imported/evaluateImported';
 import { resolvePreprocessing } from '../../../src/core/imported/preprocessing';
+import { limitTestSet } from '../../../src/core/data/subsets';
 import { RunStore } from '../../../src/core/runs/runStore';
 
 const FIXTURE = path.join(__dirname, '..', '..', 'fixtures', 'onnx', 'cifar10-small');
@@ -138,5 +139,32 @@ test('ood-lens evaluate on the export: accuracy, logit norms, AUROC and FPR95 as
     assert.equal(fs.readdirSync(run.evaluationsDir).length, 2);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('--id-limit takes a seeded random subset of a class-sorted image folder, not its first images', async () => {
+  const model = await OnnxClassifier.open(MODEL);
+  try {
+    const pre = resolvePreprocessing(model.graph.input, MODEL, { preset: 'cifar10' });
+    const all = (await loadImportedData(pre, { dataset: path.join(FIXTURE, 'id'), oodSets: [] })).idTest;
+    // The fixture's test folder: 10 classes of 5 PNGs each, listed class by class (labels 0,0,0,0,0,1,...).
+    assert.deepEqual(Array.from(all.labels), Array.from({ length: 50 }, (_, i) => Math.floor(i / 5)));
+    const limited = (await loadImportedData(pre, { dataset: path.join(FIXTURE, 'id'), oodSets: [], idLimit: 40, seed: 3 })).idTest;
+    assert.equal(limited.count, 40);
+    // The first 40 would be classes 0..7 only, 5 each, and no ship (8) or truck (9). A random 40 of
+    // 50 leaves out 10 images; a class is missing only if all 5 of its images are among them.
+    const perClass = Array.from({ length: 10 }, (_, c) => Array.from(limited.labels).filter((l) => l === c).length);
+    assert.equal(perClass.reduce((a, b) => a + b, 0), 40);
+    assert.ok(perClass.every((n) => n >= 1 && n <= 5), `per class ${perClass}`);
+    assert.notDeepEqual(perClass, [5, 5, 5, 5, 5, 5, 5, 5, 0, 0]);
+    // The images themselves are the test images limitTestSet picks for that seed (a run's --limit 40 test set), pixel for pixel.
+    const picked = limitTestSet(all, 40, 3);
+    assert.deepEqual(Array.from(limited.labels), Array.from(picked.labels));
+    assert.ok(Buffer.from(limited.images).equals(Buffer.from(picked.images)), 'the same pixels');
+    // Another seed, another subset.
+    const other = (await loadImportedData(pre, { dataset: path.join(FIXTURE, 'id'), oodSets: [], idLimit: 40, seed: 4 })).idTest;
+    assert.ok(!Buffer.from(other.images).equals(Buffer.from(limited.images)));
+  } finally {
+    await model.dispose();
   }
 });

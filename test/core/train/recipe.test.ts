@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { configFromArgs } from '../../../src/cli/sharedOptions';
 import { UserInputError } from '../../../src/core/errors';
 import { MODELS } from '../../../src/core/models/registry';
-import { ARCHITECTURE_RATES, defaultRecipe, defaultWarmupEpochs } from '../../../src/core/train/recipe';
+import { ARCHITECTURE_RATES, MIN_STEPS, defaultRecipe, defaultWarmupEpochs, shortRunWarning } from '../../../src/core/train/recipe';
 import { parseSchedule } from '../../../src/core/train/schedule';
 
 test('every architecture of the registry has a recipe, and no recipe names an unknown one', () => {
@@ -59,4 +59,16 @@ test('the CLI fills lr, Nesterov and schedule from the recipe of the architectur
   assert.deepEqual([given.lr, given.nesterov, given.schedule], [0.05, false, 'step:80,140']);
   assert.equal(configFromArgs({ arch: 'lenet', nesterov: true }).nesterov, true);
   assert.throws(() => configFromArgs({ nesterov: true, 'no-nesterov': true }), (e: unknown) => e instanceof UserInputError && /--nesterov and --no-nesterov/.test(e.message));
+});
+
+test('a run with fewer steps than its architecture needs gets one short-run line naming the steps; batch-norm networks never', () => {
+  const run = { epochs: 1, images: 12_672, batchSize: 128 };
+  assert.equal(shortRunWarning('mlp', 100, run), undefined);
+  assert.match(shortRunWarning('mlp', 99, run) ?? '', /^short-run: 99 training steps \(1 epoch of 12,672 images at batch 128\); mlp needs about 100 steps/);
+  assert.equal(shortRunWarning('lenet', 400, run), undefined);
+  assert.match(shortRunWarning('lenet', 399, run) ?? '', /lenet needs about 400 steps/);
+  assert.match(shortRunWarning('cnn', 1, { epochs: 1, images: 1, batchSize: 128 }) ?? '', /^short-run: 1 training step \(1 epoch of 1 image at batch 128\)/);
+  for (const arch of ['cnn-bn', 'wrn-40-2', 'resnet18']) assert.equal(shortRunWarning(arch, 1, run), undefined);
+  // Every minimum belongs to a network without batch norm before the logits (the low rate).
+  for (const arch of Object.keys(MIN_STEPS)) assert.equal(ARCHITECTURE_RATES[arch].lr, 0.01);
 });
