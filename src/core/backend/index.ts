@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerMeanGradient } from './meanGradient';
 import { registerNativeBatchNorm } from './scaleShiftBatchNorm';
-import { registerNativeMaxPool } from './nativeMaxPool';
+import { registerNativeMaxPoolGrad } from './nativeMaxPoolGrad';
 import { registerReluGradient } from './nativeReluGradient';
 import { UserInputError } from '../errors';
 import { BACKEND_LABELS as LABELS, BACKEND_NAMES, isBackendName, type BackendName, type ConcreteBackendName } from './backendNames';
@@ -133,7 +133,7 @@ async function startTensorflowBackend(): Promise<string | undefined> {
   if (square.join() !== '7,10,15,22') return `loaded, but it computed [[1, 2], [3, 4]] squared as [${square.join(', ')}], not [7, 10, 15, 22]`;
   registerReluGradient();
   registerNativeBatchNorm();
-  registerNativeMaxPool();
+  registerNativeMaxPoolGrad();
   return undefined;
 }
 
