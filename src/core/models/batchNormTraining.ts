@@ -26,7 +26,9 @@
  * FusedBatchNormV3 (training) and FusedBatchNormGradV3: 2.7 + 3.4 ms on a [128,28,28,32]
  * activation here, against about 10 + 13 ms for the 14 element-wise ops (each one full pass
  * over memory, ~1.6 ms). Its variance output is Bessel-corrected; the moving average keeps the
- * biased one (its reserve_space_2), as above.
+ * biased one, as above, so it is scaled by (N - 1) / N (the reserve spaces hold the biased
+ * variance on the CPU but the inverse standard deviation in cuDNN's kernel, so they are only
+ * handed back to the gradient op).
  */
 import * as tf from '@tensorflow/tfjs';
 import { float32Attr, nativeBackend, type NativeKernelBackend, type NativeOpAttr } from '../backend/nativeKernels';
@@ -102,11 +104,11 @@ function nativeBatchNormTraining(native: NativeKernelBackend, x: tf.Tensor, gamm
     const [xIn, gammaIn, betaIn] = args as tf.Tensor[];
     const save = args[3] as tf.GradSaveFunc;
     const empty = tf.tensor1d([]);
-    // y, batch mean, batch variance (Bessel-corrected), and three reserve spaces for the gradient:
-    // the mean, the biased variance, and an empty one on the CPU.
+    // y, batch mean, batch variance (Bessel-corrected), and three reserve spaces for the gradient.
     const [y, batchMean, unbiased, reserve1, reserve2, reserve3] = native.executeMultipleOutputs('FusedBatchNormV3', attrs, [xIn, gammaIn, betaIn, empty, empty], 6);
     mean = tf.keep(batchMean as tf.Tensor1D);
-    variance = tf.keep(reserve2 as tf.Tensor1D);
+    const count = xIn.size / xIn.shape[xIn.rank - 1];
+    variance = tf.keep((count > 1 ? tf.mul(unbiased, (count - 1) / count) : tf.zerosLike(batchMean)) as tf.Tensor1D);
     save([xIn, gammaIn, reserve1, reserve2, reserve3]);
     tf.dispose([empty, unbiased]);
     return {
