@@ -17,6 +17,8 @@ export interface NativeKernelBackend {
   binding: { TF_ATTR_TYPE: number; TF_ATTR_INT: number; TF_ATTR_FLOAT: number; TF_ATTR_STRING: number; TF_ATTR_BOOL: number; TF_FLOAT: number };
   executeSingleOutput(name: string, opAttrs: NativeOpAttr[], inputs: tf.TensorInfo[]): tf.Tensor;
   executeMultipleOutputs(name: string, opAttrs: NativeOpAttr[], inputs: tf.TensorInfo[], numOutputs: number): tf.Tensor[];
+  /** True on tfjs-node-gpu when it really uses a GPU. */
+  isUsingGpuDevice?: boolean;
 }
 
 /** The current backend when it is a native TensorFlow one, else undefined. */

@@ -4,11 +4,13 @@
  * in graphs that TensorFlow's own rewrite passes touch: tfjs-node calls ops eagerly, so it ran
  * TensorFlow's generic MaxPoolGrad, 16.9 ms on one [128,28,28,32] activation here against
  * 1.0 + 0.8 ms for oneDNN's forward (again, for its workspace of argmax indices) and backward.
- * It was the largest kernel of the small CNN's training step and a sixth of LeNet's.
+ * It was the largest kernel of the small CNN's training step (LeNet's activations are small
+ * enough that it made no measurable difference there).
  *
- * 'valid' and 'same' padding only (the pools here); anything else, or a TensorFlow without
- * those kernels (another build, a GPU device), goes to tfjs-node's own kernel: the first
- * failure is remembered and the native op is not tried again.
+ * 'valid' and 'same' padding only (the pools here); anything else, a GPU device (tfjs-node-gpu,
+ * whose own kernel runs on the GPU; oneDNN's would pull the tensors to the CPU), or a TensorFlow
+ * without those kernels (another build) goes to tfjs-node's own kernel: the first failure is
+ * remembered and the native op is not tried again.
  */
 import * as tf from '@tensorflow/tfjs';
 import { float32Attr, type NativeKernelBackend, type NativeOpAttr } from './nativeKernels';
@@ -21,7 +23,8 @@ let registered = false;
 /** dx by oneDNN, or undefined where it does not apply (then tfjs-node's kernel runs). */
 function oneDnnMaxPoolGrad(backend: NativeKernelBackend, inputs: MaxPoolGradInputs, attrs: tf.MaxPoolGradAttrs): tf.TensorInfo | undefined {
   const { filterSize, strides, pad, dimRoundingMode } = attrs;
-  if (unavailable !== undefined || (pad !== 'valid' && pad !== 'same') || dimRoundingMode !== undefined || inputs.input.dtype !== 'float32') return undefined;
+  if (unavailable !== undefined || backend.isUsingGpuDevice === true) return undefined;
+  if ((pad !== 'valid' && pad !== 'same') || dimRoundingMode !== undefined || inputs.input.dtype !== 'float32') return undefined;
   const [fh, fw] = typeof filterSize === 'number' ? [filterSize, filterSize] : filterSize;
   const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
   const { TF_ATTR_INT, TF_ATTR_STRING, TF_ATTR_BOOL } = backend.binding;
