@@ -8,9 +8,10 @@
 //
 //   1. `python3 -m venv .cache/torch-venv` (needs Python's venv and ensurepip modules; on Debian
 //      the python3-venv package);
-//   2. `.cache/torch-venv/bin/python -m pip install torch` from whatever index pip is set up
-//      for (a CPU wheel where the index has one);
-//   3. check in the venv that torch imports, and say its version and its default threads.
+//   2. `.cache/torch-venv/bin/python -m pip install torch numpy` from whatever index pip is set up
+//      for (a CPU wheel where the index has one). torch does not pull NumPy in, and
+//      scripts/torch_replicate.py (the PyTorch side of `bench replicate`) needs it;
+//   3. check in the venv that torch and numpy import, and say torch's version and default threads.
 //
 // The bench then uses .cache/torch-venv/bin/python by default; the PYTHON environment variable
 // still overrides it. When it cannot (no venv module, no wheel pip can find, a torch older than
@@ -44,7 +45,7 @@ const tail = (text, lines = 8) => text.trim().split('\n').slice(-lines).map((l) 
 function torchInVenv() {
   if (!fs.existsSync(VENV_PYTHON)) return null;
   // A marked line: importing torch may print warnings (e.g. that NumPy is missing) around it.
-  const r = run(VENV_PYTHON, ['-c', 'import torch; print("torch-version", torch.__version__, torch.get_num_threads())']);
+  const r = run(VENV_PYTHON, ['-c', 'import torch, numpy; print("torch-version", torch.__version__, torch.get_num_threads())']);
   const line = r.out.split('\n').find((l) => l.startsWith('torch-version '));
   if (!r.ok || !line) return null;
   const [, version, threads] = line.trim().split(' ');
@@ -70,14 +71,14 @@ function main() {
   say(`making a virtual environment with ${version.out.trim()}: ${python} -m venv ${path.relative(ROOT, VENV)} ...`);
   const venv = run(python, ['-m', 'venv', VENV]);
   if (!venv.ok) fail(`${python} -m venv failed (exit ${venv.status}):\n${tail(venv.out)}`);
-  say('installing torch with pip (python -m pip install torch; a few minutes, the CPU wheel is about 200 MB) ...');
-  const pip = run(VENV_PYTHON, ['-m', 'pip', 'install', '--no-input', 'torch']);
+  say('installing torch and numpy with pip (python -m pip install torch numpy; a few minutes, the CPU wheel is about 200 MB) ...');
+  const pip = run(VENV_PYTHON, ['-m', 'pip', 'install', '--no-input', 'torch', 'numpy']);
   if (!pip.ok) {
-    fail(`pip could not install torch (exit ${pip.status}); its last lines:\n${tail(pip.out)}\n` +
+    fail(`pip could not install torch and numpy (exit ${pip.status}); its last lines:\n${tail(pip.out)}\n` +
       'No package index or wheel folder that pip can reach here holds a torch wheel for this Python. Set pip up for one (pip config, --find-links), or compare without --vs-pytorch');
   }
   const got = torchInVenv();
-  if (!got) fail(`pip said it installed torch, but the venv's Python cannot import it:\n${tail(run(VENV_PYTHON, ['-c', 'import torch']).out, 4)}`);
+  if (!got) fail(`pip said it installed torch and numpy, but the venv's Python cannot import them:\n${tail(run(VENV_PYTHON, ['-c', 'import torch, numpy']).out, 4)}`);
   if (major(got.version) < 2) fail(`pip installed torch ${got.version}; the bench's reference is PyTorch 2 or later`);
   say(`done: PyTorch ${got.version} in ${path.relative(ROOT, VENV)}/, ${got.threads} threads by default. ` +
     'npm run bench -- speed --vs-pytorch uses it (PYTHON=... overrides)');
