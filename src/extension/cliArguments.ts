@@ -3,6 +3,7 @@
  * options come in as plain values (from settings and quick picks), the argv goes out, so what the
  * extension asks for is unit-tested without VS Code. Every job gets `--events jsonl` and `--out`.
  */
+import type { AugmentMode } from '../core/data/augmentation';
 
 export interface TrainOptions {
   dataset: string;
@@ -20,6 +21,8 @@ export interface TrainOptions {
   /** Train on the first N training images only; undefined = all of them. */
   limit?: number;
   oodProbe?: string;
+  /** undefined or 'auto': the data set's own (crop-flip for CIFAR's batches, none otherwise). */
+  augment?: AugmentMode;
   backend: string;
   dataFolder?: string;
   cacheFolder?: string;
@@ -46,6 +49,7 @@ function runSettingArguments(options: Omit<TrainOptions, 'loss' | 'tau' | 'lambd
   if (options.seed !== undefined) args.push('--seed', String(options.seed));
   if (options.limit !== undefined && options.limit > 0) args.push('--limit', String(options.limit));
   if (options.oodProbe) args.push('--ood-probe', options.oodProbe);
+  if (options.augment !== undefined && options.augment !== 'auto') args.push('--augment', options.augment);
   if (options.dataFolder) args.push('--data-dir', options.dataFolder);
   if (options.cacheFolder) args.push('--cache-dir', options.cacheFolder);
   return args;

@@ -8,6 +8,7 @@ import { JobQueue, jobUsingRun, type QueuedJob } from '../../src/extension/jobQu
 import { evaluateArguments, sweepArguments, trainArguments, trainJobTitle } from '../../src/extension/cliArguments';
 import { parseCommandArgs } from '../../src/cli/args';
 import { SWEEP_OPTIONS } from '../../src/cli/commands/sweep';
+import { TRAIN_OPTIONS } from '../../src/cli/commands/train';
 import { configFromArgs, evaluationFromArgs } from '../../src/cli/sharedOptions';
 
 test('LineSplitter hands on whole lines only, across chunk borders, and the last one on flush', () => {
@@ -124,6 +125,16 @@ test('trainArguments: every option on the command line, --out and --events jsonl
   const penalty = trainArguments({ dataset: 'mnist', architecture: 'mlp', loss: 'logitpenalty', tau: 0.04, lambda: 0.1, epochs: 1, batchSize: 128, lr: 0.1, backend: 'wasm', runsFolder: '/r' });
   assert.deepEqual(penalty.slice(penalty.indexOf('--lambda'), penalty.indexOf('--lambda') + 2), ['--lambda', '0.1']);
   assert.equal(trainJobTitle({ loss: 'logitnorm', tau: 0.04, lambda: 0.05, architecture: 'lenet', dataset: 'mnist', epochs: 1 }), 'Train LogitNorm tau=0.04 · lenet on mnist, 1 epoch');
+});
+
+test('trainArguments: the augmentation picked reaches the CLI as --augment, and auto (the data set\'s own) adds no flag', () => {
+  const base = { dataset: 'mnist', architecture: 'lenet', loss: 'ce', tau: 0.04, lambda: 0.05, epochs: 1, batchSize: 128, backend: 'wasm', runsFolder: '/r' } as const;
+  for (const augment of ['none', 'crop-flip'] as const) {
+    const args = trainArguments({ ...base, augment });
+    const { values } = parseCommandArgs(args.slice(1), TRAIN_OPTIONS, 'usage');
+    assert.equal(configFromArgs(values).augment, augment, args.join(' '));
+  }
+  for (const augment of ['auto', undefined] as const) assert.ok(!trainArguments({ ...base, augment }).includes('--augment'));
 });
 
 test('trainArguments: no learning rate or schedule given leaves both flags out (the engine\'s recipe)', () => {

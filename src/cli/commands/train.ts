@@ -23,7 +23,7 @@ architectures: mlp, lenet, cnn, cnn-bn (batch norm before the logits), wrn-40-2,
   random crop with 4-pixel zero padding and horizontal flip, on any data set; none (also --no-augment)
 ${RECIPE_SUMMARY}`;
 
-const TRAIN_OPTIONS: OptionSpec = { ...COMMON_OPTIONS, ...TRAIN_CONFIG_OPTIONS, ...stringOptions('resume') };
+export const TRAIN_OPTIONS: OptionSpec = { ...COMMON_OPTIONS, ...TRAIN_CONFIG_OPTIONS, ...stringOptions('resume') };
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, TRAIN_OPTIONS, TRAIN_USAGE);
