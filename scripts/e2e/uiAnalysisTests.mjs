@@ -10,7 +10,7 @@ import { acceptQuickPick, answerQuickInput, findFrame, paintedPixels, quickPickT
 const ACTIVITY_BAR_ENTRY = '.part.activitybar [aria-label^="OOD Lens"]';
 
 /** What "Train..." is answered with, and what run.json's config must then say. */
-const FULL_TRAIN_ANSWERS = { loss: 'logitpenalty', lambda: 0.1, arch: 'lenet', dataset: 'mnist', oodProbe: 'uniform', epochs: 1, batchSize: 64, lr: 0.02, schedule: 'cosine', seed: 7, limit: 200, backend: 'wasm' };
+const FULL_TRAIN_ANSWERS = { loss: 'logitpenalty', lambda: 0.1, arch: 'lenet', dataset: 'mnist', augment: 'crop-flip', oodProbe: 'uniform', epochs: 1, batchSize: 64, lr: 0.02, schedule: 'cosine', seed: 7, limit: 200, backend: 'wasm' };
 const SWEEP_TAUS = [0.02, 0.05];
 
 const percentText = (fraction) => (100 * fraction).toFixed(2);
@@ -47,7 +47,8 @@ export async function runAnalysisUiTests({ page, workspace, seededRunId, screens
     await answerQuickInput(page, `${title}loss`, { text: a.loss, nextTitle: `${title}lambda` });
     await answerQuickInput(page, `${title}lambda`, { text: String(a.lambda), inputBox: true, nextTitle: `${title}architecture` });
     await answerQuickInput(page, `${title}architecture`, { text: a.arch, nextTitle: `${title}dataset (ID)` });
-    await answerQuickInput(page, `${title}dataset (ID)`, { text: a.dataset, nextTitle: `${title}OOD probe set` });
+    await answerQuickInput(page, `${title}dataset (ID)`, { text: a.dataset, nextTitle: `${title}training augmentation` });
+    await answerQuickInput(page, `${title}training augmentation`, { text: a.augment, nextTitle: `${title}OOD probe set` });
     await answerQuickInput(page, `${title}OOD probe set`, { text: a.oodProbe, nextTitle: `${title}epochs` });
     await answerQuickInput(page, `${title}epochs`, { text: String(a.epochs), inputBox: true, nextTitle: `${title}batch size` });
     await answerQuickInput(page, `${title}batch size`, { text: String(a.batchSize), inputBox: true, nextTitle: `${title}learning rate` });
