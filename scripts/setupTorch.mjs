@@ -41,11 +41,14 @@ function run(cmd, argv) {
 
 const tail = (text, lines = 8) => text.trim().split('\n').slice(-lines).map((l) => `    ${l}`).join('\n');
 
+/** What the venv must import: torch, and numpy for scripts/torch_replicate.py. */
+const IMPORTS = 'import torch, numpy';
+
 /** torch's version and default threads in the venv, or null. */
 function torchInVenv() {
   if (!fs.existsSync(VENV_PYTHON)) return null;
   // A marked line: importing torch may print warnings (e.g. that NumPy is missing) around it.
-  const r = run(VENV_PYTHON, ['-c', 'import torch, numpy; print("torch-version", torch.__version__, torch.get_num_threads())']);
+  const r = run(VENV_PYTHON, ['-c', `${IMPORTS}; print("torch-version", torch.__version__, torch.get_num_threads())`]);
   const line = r.out.split('\n').find((l) => l.startsWith('torch-version '));
   if (!r.ok || !line) return null;
   const [, version, threads] = line.trim().split(' ');
@@ -78,7 +81,7 @@ function main() {
       'No package index or wheel folder that pip can reach here holds a torch wheel for this Python. Set pip up for one (pip config, --find-links), or compare without --vs-pytorch');
   }
   const got = torchInVenv();
-  if (!got) fail(`pip said it installed torch and numpy, but the venv's Python cannot import them:\n${tail(run(VENV_PYTHON, ['-c', 'import torch, numpy']).out, 4)}`);
+  if (!got) fail(`pip said it installed torch and numpy, but the venv's Python cannot import them:\n${tail(run(VENV_PYTHON, ['-c', IMPORTS]).out, 4)}`);
   if (major(got.version) < 2) fail(`pip installed torch ${got.version}; the bench's reference is PyTorch 2 or later`);
   say(`done: PyTorch ${got.version} in ${path.relative(ROOT, VENV)}/, ${got.threads} threads by default. ` +
     'npm run bench -- speed --vs-pytorch uses it (PYTHON=... overrides)');

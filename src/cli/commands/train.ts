@@ -1,6 +1,7 @@
 import { initBackend } from '../../core/backend';
 import { UserInputError } from '../../core/errors';
 import { defaultCacheDir } from '../../core/data/cacheDir';
+import { AUGMENT_MODE_DETAILS } from '../../core/data/augmentation';
 import { describeConfig, validateTrainConfig, type TrainConfig } from '../../core/train/config';
 import { RECIPE_SUMMARY } from '../../core/train/recipe';
 import { checkTrainNames, train, TrainingDivergedError } from '../../core/train/trainer';
@@ -18,9 +19,8 @@ export const TRAIN_USAGE = `usage: ood-lens train --dataset mnist --arch lenet -
          [--out RUNS_DIR] [--events jsonl]
        ood-lens train --resume RUN [--epochs N] [--workers N] [--micro-batch N] [--out RUNS_DIR] [--events jsonl]
 architectures: mlp, lenet, cnn, cnn-bn (batch norm before the logits), wrn-40-2, resnet18, resnet34, densenet-bc-100
---augment: auto (the default) = the data set's own: crop-flip for CIFAR's binary batches, none for MNIST,
-  Fashion-MNIST and image folders (a mirror image may not keep a folder's class); crop-flip = the paper's
-  random crop with 4-pixel zero padding and horizontal flip, on any data set; none (also --no-augment)
+--augment: auto (the default) = ${AUGMENT_MODE_DETAILS.auto};
+  crop-flip = ${AUGMENT_MODE_DETAILS['crop-flip']}; none (also --no-augment) = ${AUGMENT_MODE_DETAILS.none}
 ${RECIPE_SUMMARY}`;
 
 export const TRAIN_OPTIONS: OptionSpec = { ...COMMON_OPTIONS, ...TRAIN_CONFIG_OPTIONS, ...stringOptions('resume') };

@@ -21,6 +21,13 @@ export const CIFAR_AUGMENTATION: Augmentation = { cropPadding: 4, horizontalFlip
 export const AUGMENT_MODES = ['auto', 'none', 'crop-flip'] as const;
 export type AugmentMode = (typeof AUGMENT_MODES)[number];
 
+/** One line on each mode, for the CLI's --help and the extension's quick pick. */
+export const AUGMENT_MODE_DETAILS: Readonly<Record<AugmentMode, string>> = {
+  auto: "the data set's own: crop-flip for CIFAR's binary batches, none for MNIST, Fashion-MNIST and image folders (a mirror image may not keep a folder's class)",
+  none: 'the images as they are',
+  'crop-flip': "the paper's random crop with 4-pixel zero padding and horizontal flip, on any data set",
+};
+
 export function isAugmentMode(value: unknown): value is AugmentMode {
   return typeof value === 'string' && (AUGMENT_MODES as readonly string[]).includes(value);
 }

@@ -4,7 +4,7 @@ import { ARCHITECTURES, ARCHITECTURE_DETAILS, BACKENDS, LOSSES, OOD_SETS, SCHEDU
 import { lossLabel, trainArguments, trainJobTitle, type TrainOptions } from '../cliArguments';
 import type { JobOutcome } from '../jobRunner';
 import { AUTO_LEARNING_RATE, AUTO_SCHEDULE, readSettings, resolvedDataFolder, runsRootOfFolder, type OodLensSettings } from '../settings';
-import { AUGMENT_MODES, isAugmentMode } from '../../core/data/augmentation';
+import { AUGMENT_MODES, AUGMENT_MODE_DETAILS, isAugmentMode } from '../../core/data/augmentation';
 import { defaultRecipe } from '../../core/train/recipe';
 import { type CommandContext, askNumber, isTreeNode, needsWorkspace, pickDataset, pickEpochs, pickFromList } from './commandHelpers';
 
@@ -142,11 +142,7 @@ export async function fullTrain(context: CommandContext): Promise<JobOutcome | u
   if (!architecture) return undefined;
   const dataset = await pickDataset(`${title}: dataset (ID)`, settings.defaultDataset);
   if (!dataset) return undefined;
-  const augment = await pickFromList(`${title}: training augmentation`, AUGMENT_MODES, 'auto', {
-    auto: "the data set's own: crop-flip for CIFAR-10's batches, none for MNIST, Fashion-MNIST and image folders",
-    none: 'the images as they are',
-    'crop-flip': "the paper's CIFAR recipe on any data set: pad 4 pixels, crop back at a random offset, mirror with probability 1/2",
-  });
+  const augment = await pickFromList(`${title}: training augmentation`, AUGMENT_MODES, 'auto', AUGMENT_MODE_DETAILS);
   if (!augment || !isAugmentMode(augment)) return undefined;
   const oodProbe = await pickFromList(`${title}: OOD probe set (its logit norm is tracked every epoch)`, OOD_SETS, settings.defaultOodProbe);
   if (!oodProbe) return undefined;
